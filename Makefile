@@ -1,0 +1,103 @@
+# Backprop, worked — build, test and serve the static site.
+#
+#   make / make site   set up, generate docs/ pages, build the site into site/
+#   make test          same, then run pytest (also needs chromium)
+#   make serve         set up, then mkdocs serve on $(DEV_ADDR)
+#   make bench         set up, then python -m generator.bench
+#   make clean         remove site/, .venv/, vendored assets and stamps
+#
+# Variables (override on the command line, e.g. `make site GENERATE=true`):
+#   PYTHON       interpreter used to create .venv (>= 3.11)      [python3]
+#   GENERATE     command that writes Markdown + SVG into docs/   [$(PY) -m generator build --strict]
+#   PYTEST_ARGS  extra arguments for pytest                      []
+#   DEV_ADDR     address for `make serve`                        [127.0.0.1:8000]
+#   ALLOW_APT=0  (environment) never apt-get install; just print the command
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := site
+.DELETE_ON_ERROR:
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+MKDOCS      := $(VENV)/bin/mkdocs
+GENERATE    ?= $(PY) -m generator build --strict
+PYTEST_ARGS ?=
+DEV_ADDR    ?= 127.0.0.1:8000
+
+# Silence mkdocs-material's end-of-life banner on every build (`make NO_MKDOCS_2_WARNING=` shows it).
+export NO_MKDOCS_2_WARNING ?= 1
+
+STAMPS      := .stamps
+KATEX_SRC   := vendor/node_modules/katex/dist
+KATEX_DIR   := docs/assets/katex
+NPM_STAMP   := vendor/node_modules/.package-lock.json
+KATEX_STAMP := $(KATEX_DIR)/.installed
+
+# Debian packages needed (checked through the commands they provide); `make test`
+# adds chromium. Target-specific values also apply to the targets' prerequisites.
+SYSTEM_PKGS := graphviz nodejs npm
+test: SYSTEM_PKGS := graphviz nodejs npm chromium
+
+.PHONY: site test serve bench clean setup system
+
+# --- Targets -----------------------------------------------------------------
+
+# Generate the pages, make sure KaTeX is still in docs/ (cheap no-op), build the site.
+site: setup
+	$(GENERATE)
+	@$(MAKE) --no-print-directory $(KATEX_STAMP)
+	$(MKDOCS) build --strict --site-dir site
+
+# Build the site, then run the test suite; a failing pytest fails `make test`.
+test: site
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Live-reloading development server (does not run the generator).
+serve: setup
+	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
+
+# Benchmarks (placeholder: generator.bench may not exist yet).
+bench: setup
+	$(PY) -m generator.bench
+
+clean:
+	rm -rf site $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) *.egg-info
+
+# --- Set-up (idempotent; stamp files make the second run cheap) ----------------
+
+setup: system $(STAMPS)/venv $(KATEX_STAMP)
+
+# Stage 1: system packages (a few `command -v` checks; apt-get only if missing).
+system:
+	@scripts/ensure-system.sh $(SYSTEM_PKGS)
+
+# Stage 2a: the virtualenv itself, created with a Python >= 3.11.
+$(VENV)/pyvenv.cfg: | system
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: Python >= 3.11 is required to create $(VENV); '$(PYTHON)' is" \
+	       "$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	  echo "       Install one and run e.g. 'make PYTHON=python3.11'." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "error: '$(PYTHON) -m venv' failed (on Debian: sudo apt-get install -y python3-venv)." >&2; \
+	  rm -rf $(VENV); exit 1; }
+
+# Stage 2b: exact pins from requirements.txt, then this project (editable, no deps).
+$(STAMPS)/venv: $(VENV)/pyvenv.cfg requirements.txt pyproject.toml
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+# Stage 3a: KaTeX from the npm registry, exactly as pinned in vendor/package-lock.json.
+$(NPM_STAMP): vendor/package.json vendor/package-lock.json | system
+	npm ci --prefix vendor --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Stage 3b: copy KaTeX into docs/ so the site serves it itself (no CDN).
+$(KATEX_STAMP): $(NPM_STAMP)
+	rm -rf $(KATEX_DIR)
+	mkdir -p $(KATEX_DIR)/contrib
+	cp $(KATEX_SRC)/katex.min.js $(KATEX_SRC)/katex.min.css $(KATEX_DIR)/
+	cp -R $(KATEX_SRC)/fonts $(KATEX_DIR)/fonts
+	cp $(KATEX_SRC)/contrib/auto-render.min.js $(KATEX_DIR)/contrib/
+	@touch $@

@@ -1,0 +1,13 @@
+// Render the math written by pymdownx.arithmatex (generic mode) with KaTeX,
+// as documented by Material for MkDocs ("Reference > Math > KaTeX").
+// document$ emits on the first page load and again after every instant
+// navigation, so math on pages reached without a full reload is rendered too.
+document$.subscribe(({ body }) => {
+  renderMathInElement(body, {
+    delimiters: [
+      { left: "\\(", right: "\\)", display: false },
+      { left: "\\[", right: "\\]", display: true },
+    ],
+    throwOnError: false,
+  });
+});

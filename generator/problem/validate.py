@@ -1,0 +1,423 @@
+"""Turn parsed YAML into a validated Problem, collecting every mistake with its field and line."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Any
+
+from ..errors import Issue
+from ..graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
+from .spec import Layer, Matrix, Network, Problem, Question, Ref
+from .yaml_lines import line_of
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?\s*$")
+
+MAX_UNITS = 4096  # widest layer a problem file may declare
+MAX_LAYERS = 32
+MAX_BATCH = 1024
+
+TOP_KEYS = {
+    "title": "the page title",
+    "handout": "the handout id, e.g. '002'",
+    "section": "the handout's section number",
+    "intro": "Markdown shown above the questions",
+    "network": "the network",
+    "values": "inputs, targets and weights",
+    "learning_rate": "the gradient-descent step size",
+    "rounding": "significant figures of printed numbers",
+    "symbols": "LaTeX for node names",
+    "weight_notation": "subscript (W_{l,i,j}) or superscript (W^{l}_{i,j})",
+    "questions": "the questions",
+}
+NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
+LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias"}
+QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
+                 "answer", "note"}
+
+# what each kind of question needs besides number, text and ask
+ASKS: dict[str, set[str]] = {
+    "network_drawing": set(),
+    "computation_graph": set(),
+    "weight_count": set(),
+    "weight_shapes": set(),
+    "value": {"of"},
+    "class": set(),
+    "chain": {"wrt"},
+    "local": {"of", "wrt"},
+    "gradient": {"wrt"},
+    "update": {"wrt"},
+    "parameter_count": set(),
+    "prose": {"answer"},
+}
+PARTS = ("linear", "activation", "all")
+
+
+def _one_of(options: Any) -> str:
+    return "one of " + ", ".join(sorted(options))
+
+
+class Checker:
+    """Collects issues for one file; every check records what was expected and what was found."""
+
+    def __init__(self, file: str, lines: dict[str, int], strict: bool):
+        self.file, self.lines, self.strict = file, lines, strict
+        self.issues: list[Issue] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.issues.append(Issue(self.file, line_of(self.lines, path), path, message))
+
+    def mapping(self, value: Any, path: str, allowed: set[str] | dict[str, str] | None) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping; got {_describe(value)}")
+            return {}
+        for key in value:
+            if allowed is not None and key not in allowed and self.strict:
+                self.fail(f"{path}.{key}" if path else str(key),
+                          f"unknown key {key!r}; expected {_one_of(allowed)}")
+        return value
+
+    def required(self, data: dict, key: str, path: str) -> Any:
+        if key not in data:
+            self.fail(path, f"missing required key {key!r}")
+            return None
+        return data[key]
+
+    def text(self, value: Any, path: str, default: str | None = None) -> str:
+        if value is None and default is not None:
+            return default
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and default is not None:
+            return str(value)
+        if not isinstance(value, str):
+            self.fail(path, f"expected text; got {_describe(value)}")
+            return default or ""
+        return value
+
+    def name(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or not NAME.match(value):
+            self.fail(path, f"expected a name (a letter, then letters, digits or _); got {_describe(value)}")
+            return ""
+        return value
+
+    def integer(self, value: Any, path: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected a whole number from {low} to {high}; got {_describe(value)}")
+            return low
+        if not low <= value <= high:
+            self.fail(path, f"expected a whole number from {low} to {high}; got {value}")
+            return low
+        return value
+
+    def choice(self, value: Any, path: str, options: Any) -> str:
+        if value not in options:
+            self.fail(path, f"expected {_one_of(options)}; got {_describe(value)}")
+            return ""
+        return value
+
+    def number(self, value: Any, path: str) -> Fraction:
+        """An exact number: an integer, a decimal, or a fraction written as text ('1/3')."""
+        if isinstance(value, bool):
+            self.fail(path, f"expected a number; got {_describe(value)}")
+            return Fraction(0)
+        if isinstance(value, int):
+            return Fraction(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail(path, f"expected a finite number; got {value}")
+                return Fraction(0)
+            return Fraction(repr(value))  # the decimal as written, exactly
+        if isinstance(value, str):
+            try:
+                return Fraction(value.strip())  # Fraction parses digits only; nothing is evaluated
+            except (ValueError, ZeroDivisionError):
+                pass
+        self.fail(path, f"expected a number; got {_describe(value)}")
+        return Fraction(0)
+
+    def matrix(self, value: Any, path: str, shape: tuple[int, int]) -> Matrix:
+        """A matrix of the given (rows, columns); a flat list is one row or one column."""
+        rows, cols = shape
+        if not isinstance(value, list):
+            value = [value]
+        if value and not isinstance(value[0], list):
+            # a flat list: a single row, or a single column written flat
+            value = [value] if rows == 1 else [[v] for v in value]
+        found = (len(value), len(value[0]) if value and isinstance(value[0], list) else 0)
+        if any(not isinstance(r, list) for r in value) or any(len(r) != found[1] for r in value):
+            self.fail(path, f"expected a {rows}x{cols} matrix (a list of {rows} rows); got ragged rows")
+            return tuple(tuple(Fraction(0) for _ in range(cols)) for _ in range(rows))
+        if found != shape:
+            self.fail(path, f"expected shape {rows}x{cols}; got {found[0]}x{found[1]}")
+            return tuple(tuple(Fraction(0) for _ in range(cols)) for _ in range(rows))
+        return tuple(tuple(self.number(v, f"{path}[{i}][{j}]") for j, v in enumerate(r))
+                     for i, r in enumerate(value))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+# ---------------------------------------------------------------- the problem file
+
+
+def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
+                     strict: bool = True) -> tuple[Problem | None, list[Issue]]:
+    """Check every field; return the Problem (None when any check failed) and the issues."""
+    c = Checker(file, lines, strict)
+    top = c.mapping(data, "", TOP_KEYS)
+    if not top:
+        if data is not None and not c.issues:
+            c.fail("", "the file is empty")
+        elif data is None:
+            c.fail("", "the file is empty; expected a mapping with " + ", ".join(TOP_KEYS))
+        return None, c.issues
+    title = c.text(c.required(top, "title", ""), "title")
+    handout = c.text(c.required(top, "handout", ""), "handout", default="")
+    section = c.text(top.get("section", ""), "section", default="")
+    intro = c.text(top.get("intro", ""), "intro", default="")
+    network = _network(c, c.required(top, "network", ""))
+    values = _values(c, top.get("values"), network) if network else {}
+    rate = c.number(top["learning_rate"], "learning_rate") if "learning_rate" in top else None
+    figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
+    symbols = _symbols(c, top.get("symbols", {}))
+    notation = c.choice(top.get("weight_notation", "subscript"), "weight_notation",
+                        ("subscript", "superscript"))
+    questions = _questions(c, top.get("questions"), network, rate)
+    if c.issues or network is None:
+        return None, c.issues
+    problem = Problem(path=file, slug=slug, title=title, handout=handout, section=section,
+                      intro=intro, network=network, values=values, learning_rate=rate,
+                      significant_figures=figures, symbols=symbols, questions=questions,
+                      weight_notation=notation)
+    return problem, c.issues
+
+
+def _network(c: Checker, raw: Any) -> Network | None:
+    net = c.mapping(raw, "network", NETWORK_KEYS)
+    if not net:
+        return None
+    start = len(c.issues)
+    inp = c.mapping(c.required(net, "input", "network"), "network.input", {"name", "size"})
+    input_name = c.name(inp.get("name", "x"), "network.input.name")
+    input_size = c.integer(c.required(inp, "size", "network.input") if inp else 1,
+                           "network.input.size", 1, MAX_UNITS)
+    bias = c.choice(net.get("bias", "separate"), "network.bias", BIAS_CONVENTIONS)
+    loss = c.choice(c.required(net, "loss", "network"), "network.loss", LOSSES)
+    raw_layers = c.required(net, "layers", "network")
+    layers: list[Layer] = []
+    if raw_layers is not None and (not isinstance(raw_layers, list) or not raw_layers):
+        c.fail("network.layers", f"expected a list of layers; got {_describe(raw_layers)}")
+    elif raw_layers is not None and len(raw_layers) > MAX_LAYERS:
+        c.fail("network.layers", f"expected at most {MAX_LAYERS} layers; got {len(raw_layers)}")
+    elif raw_layers:
+        for l, raw in enumerate(raw_layers, start=1):
+            p = f"network.layers[{l - 1}]"
+            d = c.mapping(raw, p, LAYER_KEYS)
+            if not d:
+                continue
+            layers.append(Layer(
+                size=c.integer(c.required(d, "size", p), f"{p}.size", 1, MAX_UNITS),
+                activation=c.choice(c.required(d, "activation", p), f"{p}.activation", ACTIVATIONS),
+                pre=c.name(d.get("pre", f"a{l}"), f"{p}.pre"),
+                post=c.name(d.get("post", f"h{l}"), f"{p}.post"),
+                weight=c.name(d.get("weight", f"W{l}"), f"{p}.weight"),
+                bias=c.name(d.get("bias", f"b{l}"), f"{p}.bias"),
+            ))
+    target = c.name(net.get("target", "y"), "network.target")
+    loss_name = c.name(net.get("loss_name", "loss"), "network.loss_name")
+    if len(c.issues) > start:
+        return None
+    network = Network(input_name, input_size, target, tuple(layers), bias, loss, loss_name)
+    names = _all_names(network)
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        c.fail("network", f"expected distinct names for inputs, layers and weights; "
+                          f"{', '.join(duplicates)} used twice")
+        return None
+    return network
+
+
+def _all_names(net: Network) -> list[str]:
+    names = [net.input_name, net.target_name, net.loss_name]
+    for layer in net.layers:
+        names += [layer.pre, layer.post, layer.weight]
+        if net.bias == "separate":
+            names.append(layer.bias)
+    return names
+
+
+def shapes(net: Network, batch: int) -> dict[str, tuple[int, int]]:
+    """The shape of every named quantity, as (rows, columns)."""
+    out = {net.input_name: (net.input_size, batch),
+           net.target_name: (net.layers[-1].size, batch), net.loss_name: (1, 1)}
+    fan_in = net.input_size
+    for layer in net.layers:
+        out[layer.weight] = (layer.size, fan_in + (1 if net.bias == "folded" else 0))
+        if net.bias == "separate":
+            out[layer.bias] = (layer.size, 1)
+        out[layer.pre] = out[layer.post] = (layer.size, batch)
+        fan_in = layer.size
+    return out
+
+
+def _values(c: Checker, raw: Any, net: Network) -> dict[str, Matrix]:
+    vals = c.mapping(raw, "values", None)  # keys are checked below, against the network
+    if not vals:
+        return {}
+    x_raw = c.required(vals, net.input_name, "values")
+    batch = 1
+    if isinstance(x_raw, list) and x_raw and isinstance(x_raw[0], list):
+        batch = len(x_raw)  # a list of samples, one row each
+    if batch > MAX_BATCH:
+        c.fail(f"values.{net.input_name}", f"expected at most {MAX_BATCH} samples; got {batch}")
+        return {}
+    want = shapes(net, batch)
+    leaves = [net.input_name, net.target_name] + [l.weight for l in net.layers]
+    if net.bias == "separate":
+        leaves += [l.bias for l in net.layers]
+    out: dict[str, Matrix] = {}
+    for key in vals:
+        if key not in leaves:
+            c.fail(f"values.{key}", f"unknown value {key!r}; expected {_one_of(leaves)}")
+    for name in leaves:
+        p = f"values.{name}"
+        if name not in vals:
+            if name != net.input_name:
+                c.fail("values", f"missing required key {name!r} (shape {want[name][0]}x{want[name][1]})")
+            continue
+        rows, cols = want[name]
+        if name in (net.input_name, net.target_name):
+            # samples are written as rows; stored with one column per sample
+            m = c.matrix(vals[name], p, (cols, rows) if cols > 1 else (1, rows))
+            out[name] = tuple(zip(*m))
+        else:
+            out[name] = c.matrix(vals[name], p, (rows, cols))
+    return out
+
+
+def _symbols(c: Checker, raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        c.fail("symbols", f"expected a mapping from names to LaTeX; got {_describe(raw)}")
+        return {}
+    out = {}
+    for key, value in raw.items():
+        out[c.name(key, f"symbols.{key}")] = c.text(value, f"symbols.{key}")
+    return out
+
+
+def parse_ref(text: Any) -> Ref | None:
+    """``W1[1,2]`` -> Ref('W1', (1, 2)) with a whitelist pattern; None if it does not match."""
+    if not isinstance(text, str):
+        return None
+    m = REF.match(text)
+    if not m:
+        return None
+    index = tuple(int(g) for g in m.groups()[1:] if g is not None)
+    return Ref(m.group(1), index)
+
+
+def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None) -> tuple[Question, ...]:
+    if not isinstance(raw, list) or not raw:
+        c.fail("questions", f"expected a list of questions; got {_describe(raw)}")
+        return ()
+    out: list[Question] = []
+    numbers: set[str] = set()
+    for i, item in enumerate(raw):
+        p = f"questions[{i}]"
+        d = c.mapping(item, p, QUESTION_KEYS)
+        if not d:
+            continue
+        number = c.text(c.required(d, "number", p), f"{p}.number", default="")
+        if number in numbers:
+            c.fail(f"{p}.number", f"expected a number not used before; got {number!r} again")
+        numbers.add(number)
+        ask = c.choice(c.required(d, "ask", p), f"{p}.ask", ASKS)
+        for key in sorted(ASKS.get(ask, set())):
+            c.required(d, key, p)
+        of = _ref(c, d["of"], f"{p}.of", net) if "of" in d else None
+        wrt_raw = d.get("wrt", [])
+        wrt_list = wrt_raw if isinstance(wrt_raw, list) else [wrt_raw]
+        wrt = tuple(r for r in (_ref(c, w, f"{p}.wrt", net) for w in wrt_list) if r)
+        if ask == "update" and rate is None:
+            c.fail(f"{p}.ask", "an update needs 'learning_rate' at the top of the file")
+        if ask in ("chain", "gradient", "local") and len(wrt) > 1:
+            c.fail(f"{p}.wrt", f"expected one quantity for ask: {ask}; got {len(wrt)}")
+        if net and ask == "local" and of and wrt:
+            _check_direct_input(c, f"{p}.wrt", net, of, wrt[0])
+        if net and ask in ("chain", "gradient", "update"):
+            for w in wrt:
+                if not _is_param(net, w.name):
+                    c.fail(f"{p}.wrt", f"expected a weight or bias; got {str(w)!r}")
+        layer = None
+        if "layer" in d:
+            layer = c.integer(d["layer"], f"{p}.layer", 1, len(net.layers) if net else 1)
+        labels = d.get("labels", ["0", "1"])
+        if not (isinstance(labels, list) and len(labels) == 2):
+            c.fail(f"{p}.labels", f"expected two labels [below, at or above threshold]; got {_describe(labels)}")
+            labels = ["0", "1"]
+        out.append(Question(
+            number=number,
+            text=c.text(d.get("text", ""), f"{p}.text", default=""),
+            ask=ask, of=of, wrt=wrt, layer=layer,
+            part=c.choice(d.get("part", "all"), f"{p}.part", PARTS),
+            threshold=c.number(d.get("threshold", "1/2"), f"{p}.threshold"),
+            labels=(str(labels[0]), str(labels[1])),
+            answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
+            note=c.text(d.get("note", ""), f"{p}.note", default=""),
+        ))
+    return tuple(out)
+
+
+def _is_param(net: Network, name: str) -> bool:
+    return any(name == l.weight or (net.bias == "separate" and name == l.bias) for l in net.layers)
+
+
+def _ref(c: Checker, raw: Any, path: str, net: Network | None) -> Ref | None:
+    ref = parse_ref(raw)
+    if ref is None:
+        c.fail(path, f"expected a quantity like x, W1[1,2] or a[1]; got {_describe(raw)}")
+        return None
+    if net is None:
+        return ref
+    names = _all_names(net)
+    if ref.name not in names:
+        c.fail(path, f"expected a quantity of this problem ({', '.join(names)}); got {ref.name!r}")
+        return None
+    rows, cols = shapes(net, 1)[ref.name]
+    is_weight = any(ref.name == l.weight for l in net.layers)
+    if is_weight:
+        low_col = 0 if net.bias == "folded" else 1
+        high_col = cols - 1 if net.bias == "folded" else cols
+        if ref.index and (len(ref.index) != 2 or not 1 <= ref.index[0] <= rows
+                          or not low_col <= ref.index[1] <= high_col):
+            c.fail(path, f"expected {ref.name}[i,j] with i in 1..{rows} and j in {low_col}..{high_col}; "
+                         f"got {str(ref)!r}")
+            return None
+    elif ref.index and (len(ref.index) != 1 or not 1 <= ref.index[0] <= rows):
+        c.fail(path, f"expected {ref.name}[i] with i in 1..{rows}; got {str(ref)!r}")
+        return None
+    return ref
+
+
+def _check_direct_input(c: Checker, path: str, net: Network, of: Ref, wrt: Ref) -> None:
+    """A local derivative needs wrt to be a direct input of the op that computes ``of``."""
+    inputs: dict[str, list[str]] = {net.loss_name: [net.layers[-1].post, net.target_name]}
+    prev = net.input_name
+    for layer in net.layers:
+        inputs[layer.pre] = [prev, layer.weight] + ([layer.bias] if net.bias == "separate" else [])
+        inputs[layer.post] = [layer.pre]
+        prev = layer.post
+    if wrt.name not in inputs.get(of.name, []):
+        direct = inputs.get(of.name, [])
+        c.fail(path, f"expected a direct input of {of.name} ({', '.join(direct) or 'none: it is a leaf'}); "
+                     f"got {wrt.name!r}; use ask: gradient for a derivative through several ops")

@@ -1,0 +1,41 @@
+"""Read YAML safely and remember the line of every field, for error messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse with yaml.safe_load; return the data and a map from field path to 1-based line."""
+    data = yaml.safe_load(text)
+    lines: dict[str, int] = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        _walk(root, "", lines)
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{path}.{key.value}" if path else str(key.value)
+            _walk(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = f"{path}[{i}]"
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines)
+
+
+def line_of(lines: dict[str, int], path: str) -> int | None:
+    """The line of ``path``, or of its nearest enclosing field."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return lines.get("")

@@ -1,0 +1,383 @@
+"""A problem's Markdown page: each question, then its solution collapsed under it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import sympy as sp
+
+from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..problem.spec import Question
+from ..solve import finite_diff as fd
+from ..solve.chain import Elem, Factor
+from ..solve.solution import (Chain, Classification, Drawing, Local, ParameterCount, Prose,
+                              Solution, Update, Value, WeightMatrices)
+from . import numbers as num
+from .symbols import entry, fill, partial, whole
+
+NETWORK_SVG = "network.svg"
+GRAPH_SVG = "computation-graph.svg"
+MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
+
+
+def render_page(solution: Solution, asset_dir: str, handout_title: str) -> str:
+    """The whole page as Markdown; ``asset_dir`` is the folder of its SVGs, relative to the page."""
+    r = _Renderer(solution, asset_dir)
+    p = solution.problem
+    parts = [f"# {p.title}\n",
+             f"*Handout {p.handout} ({handout_title}), section {p.section}.* "
+             f"Numbers are rounded to {p.significant_figures} significant figures; "
+             "exact forms are given where they exist.\n"]
+    if p.intro:
+        parts.append(p.intro.strip() + "\n")
+    parts.append(r.given())
+    parts.append(r.verification())
+    for q, answer in solution.answers:
+        parts.append(r.question(q, answer))
+    return "\n".join(parts)
+
+
+def _indent(text: str) -> str:
+    return textwrap.indent(text, "    ", lambda line: True).replace("    \n", "\n")
+
+
+def _display(*rows: str) -> str:
+    """Display math, rows aligned at their '&'."""
+    body = " \\\\\n".join(rows)
+    return f"\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\n"
+
+
+class _Renderer:
+    def __init__(self, solution: Solution, asset_dir: str):
+        self.s = solution
+        self.p = solution.problem
+        self.g = solution.graph
+        self.figs = solution.problem.significant_figures
+        self.assets = asset_dir
+
+    # ------------------------------------------------------------ helpers
+
+    def n(self, x: float) -> str:
+        return num.number(x, self.figs)
+
+    def sym(self, elem: Elem) -> str:
+        return entry(self.p, self.g, elem)
+
+    def val(self, elem: Elem) -> float:
+        return float(self.s.values[elem.node][elem.index])
+
+    def exact_of(self, elem: Elem) -> sp.Expr | None:
+        return self.s.exact[elem.node][elem.index] if self.s.exact is not None else None
+
+    def figure(self, file: str, alt: str) -> str:
+        return f'<figure markdown="span">\n  ![{alt}]({self.assets}/{file})\n</figure>\n'
+
+    # ------------------------------------------------------------ page parts
+
+    def given(self) -> str:
+        rows = []
+        for node in self.g.nodes:
+            if node.is_leaf:
+                m = self.p.values[node.name]
+                entries = [[num.fraction(v) for v in row] for row in m]
+                shown = entries[0][0] if len(entries) == 1 and len(entries[0]) == 1 else num.matrix(entries)
+                rows.append(f"{whole(self.g, node.name)} &= {shown}")
+        text = "## Given\n\n" + _display(*rows)
+        if self.p.learning_rate is not None:
+            text += f"\nLearning rate \\(\\eta = {num.fraction(self.p.learning_rate)}\\).\n"
+        text += ("\nThe computation graph below is drawn from the same computation as the answers: "
+                 "each box shows a quantity, its shape, its forward **value** and its **gradient** "
+                 "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, yellow: parameters).\n\n")
+        text += self.figure(GRAPH_SVG, f"Computation graph of {self.p.title} with values and gradients")
+        return text
+
+    def verification(self) -> str:
+        checks = self.s.all_checks
+        worst = max((c.rel_error for c in checks if not c.kink), default=0.0)
+        kinks = [c for c in checks if c.kink]
+        exact_note = ("Every forward value was computed twice, exactly with sympy and in float64 with "
+                      "numpy, and the two agree to 12 digits. " if self.s.exact is not None else "")
+        body = (f"{exact_note}Every derivative on this page, and every entry of the gradient of "
+                f"\\(J\\), was compared with a central finite difference "
+                f"\\(\\frac{{f(\\theta + h) - f(\\theta - h)}}{{2h}}\\) in float64 with "
+                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) before this page was written: "
+                f"{len(checks)} checks passed, largest relative error "
+                f"\\({num.number(worst, 2)}\\) (tolerance \\(10^{{-6}}\\)).")
+        if kinks:
+            body += (f" {len(kinks)} of them sit on a kink of ReLU, where the derivative does not "
+                     "exist; there the page uses \\(\\operatorname{ReLU}'(0) := 0\\) and the check "
+                     "compares with the matching one-sided difference instead.")
+        return '!!! success "Verified"\n' + _indent(body) + "\n"
+
+    def question(self, q: Question, answer: object) -> str:
+        head = f"## Question {q.number}\n\n{q.text.strip()}\n"
+        if q.note:
+            head += f"\n*Note: {q.note.strip()}*\n"
+        body = getattr(self, f"_{type(answer).__name__.lower()}")(q, answer)
+        return head + '\n??? success "Solution"\n' + _indent(body) + "\n"
+
+    def _check_line(self, c: fd.Check) -> str:
+        if c.kink:
+            return (f"Kink: the function is not differentiable here. Left and right differences: "
+                    f"\\({self.n(c.left)}\\) and \\({self.n(c.right)}\\); the value above follows "
+                    f"\\(\\operatorname{{ReLU}}'(0) := 0\\) and matches one of them.\n")
+        return (f"*Check:* central difference \\({self.n(c.numeric)}\\), relative error "
+                f"\\({num.number(c.rel_error, 2)}\\).\n")
+
+    # ------------------------------------------------------------ one renderer per answer kind
+
+    def _drawing(self, q: Question, a: Drawing) -> str:
+        if a.kind == "network":
+            net = self.p.network
+            sizes = " - ".join(str(s) for s in [net.input_size] + [l.size for l in net.layers])
+            text = (f"A {sizes} network: {net.input_size} inputs, "
+                    + ", ".join(f"{l.size} {l.activation} unit{'s' if l.size > 1 else ''}" for l in net.layers)
+                    + ". ")
+            if net.bias == "folded":
+                text += ("Each layer but the last also feeds a constant unit 1, whose weight (column 0 "
+                         "of the next weight matrix) is that neuron's bias. ")
+            text += "The numbers on the edges are the given weights.\n\n"
+            return text + self.figure(NETWORK_SVG, f"Layer diagram of the {sizes} network")
+        return self.figure(GRAPH_SVG, "Computation graph with values and gradients")
+
+    def _weightmatrices(self, q: Question, a: WeightMatrices) -> str:
+        net = self.p.network
+        fan_in = [net.input_size] + [l.size for l in net.layers]
+        rows = []
+        for l, (name, shape) in enumerate(zip(a.names, a.shapes), start=1):
+            why = f"{shape[0]} unit{'s' if shape[0] > 1 else ''} in layer {l}"
+            cols = f"{fan_in[l - 1]} inputs"
+            if net.bias == "folded":
+                cols += " + 1 bias column"
+            rows.append(f"| \\({self.g.node(name).latex}\\) | \\({shape[0]} \\times {shape[1]}\\) | "
+                        f"{why} | {cols} |")
+        table = "| matrix | shape | rows | columns |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        if q.ask == "weight_count":
+            listed = ", ".join(rf"\({self.g.node(n).latex}\)" for n in a.names)
+            return f"One weight matrix per layer of neurons: **{len(a.names)}** ({listed}).\n\n" + table
+        return ("Row \\(i\\) of \\(W_l\\) holds the weights into neuron \\(i\\) of layer \\(l\\); "
+                "its columns match the entries of the layer's input vector"
+                + (" with the extra 1 in front" if net.bias == "folded" else "") + ".\n\n" + table)
+
+    def _value(self, q: Question, a: Value) -> str:
+        node = self.g.node(a.node)
+        steps = self._forward_steps(node.name)
+        if a.elem is not None:
+            value = num.value_with_exact(self.val(a.elem), self.exact_of(a.elem), self.figs)
+            return steps + f"\n**Answer.** \\({self.sym(a.elem)} = {value}\\)\n"
+        return steps + f"\n**Answer.** \\({whole(self.g, node.name)} = {self._whole_value(node.name)}\\)\n"
+
+    def _whole_value(self, name: str) -> str:
+        m = self.s.values[name]
+        if m.size == 1:
+            return num.value_with_exact(float(m[0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+        return num.numeric_matrix(m, self.figs)
+
+    def _forward_steps(self, name: str) -> str:
+        node = self.g.node(name)
+        args = node.inputs
+        if node.kind == "linear":
+            return self._linear_steps(node)
+        if node.kind == "activation":
+            act = ACTIVATIONS[node.op]
+            rows, _ = node.shape
+            lines = []
+            for i in range(rows):
+                a, z = Elem(args[0], (i, 0)), Elem(name, (i, 0))
+                formula = fill(act.latex, a=self.sym(a))
+                applied = fill(act.latex, a=num.operand(self.val(a), self.figs))
+                value = num.value_with_exact(self.val(z), self.exact_of(z), self.figs)
+                lines.append(f"{self.sym(z)} &= {formula} = {applied} = {value}")
+            return _display(*lines)
+        if node.kind == "loss":
+            loss = LOSSES[node.op]
+            pred, target = args
+            terms, numbers = [], []
+            for i in range(self.g.node(pred).shape[0]):
+                yh, y = Elem(pred, (i, 0)), Elem(target, (i, 0))
+                terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
+                numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
+                                                 yhat=num.operand(self.val(yh), self.figs)))
+            value = num.value_with_exact(float(self.s.values[name][0, 0]),
+                                         self.exact_of(Elem(name, (0, 0))), self.figs)
+            return _display(f"{node.latex} &= {' + '.join(terms)} = {' + '.join(numbers)} = {value}")
+        return ""
+
+    def _linear_steps(self, node) -> str:
+        x_name, w_name = node.inputs[0], node.inputs[1]
+        lin = Linear(node.op)
+        xt = lin.augment(self.s.values[x_name])
+        w = self.s.values[w_name]
+        x_sym = whole(self.g, x_name)
+        rows = []
+        if node.op == "folded":
+            rows.append(f"\\tilde{{{x_sym}}} &= {num.numeric_matrix(xt, self.figs)} "
+                        f"\\quad \\text{{(a 1 in front of }} {x_sym} \\text{{)}}")
+            x_sym = f"\\tilde{{{x_sym}}}"
+        bias = " + " + whole(self.g, node.inputs[2]) if node.op == "separate" else ""
+        lead = f"{whole(self.g, node.name)} &= {self.g.node(w_name).latex} {x_sym}{bias}"
+        result = self._whole_value(node.name)
+        if xt.shape[1] > 1 or xt.shape[0] > MAX_EXPANDED or w.shape[0] > MAX_EXPANDED:
+            rows.append(f"{lead} = {result}")  # too big (or a batch) to write every product
+            return _display(*rows)
+        b = self.s.values[node.inputs[2]] if bias else None
+        sums = [" + ".join(f"{num.operand(w[i, j], self.figs)} \\cdot {num.operand(xt[j, 0], self.figs)}"
+                           for j in range(xt.shape[0]))
+                + (f" + {num.operand(b[i, 0], self.figs)}" if b is not None else "")
+                for i in range(w.shape[0])]
+        product = sums[0] if len(sums) == 1 else num.matrix([[t] for t in sums])
+        rows.append(f"{lead} = {product} = {result}")
+        return _display(*rows)
+
+    def _classification(self, q: Question, a: Classification) -> str:
+        sym = whole(self.g, a.node)
+        cmp = "\\ge" if a.probability >= a.threshold else "<"
+        text = (f"The output \\({sym} = {self.n(a.probability)}\\) is the predicted probability of "
+                f"class {q.labels[1]}. With the threshold \\({num.fraction(a.threshold)}\\): "
+                f"\\({self.n(a.probability)} {cmp} {num.fraction(a.threshold)}\\).\n\n"
+                f"**Answer.** The model classifies \\({whole(self.g, self.p.network.input_name)}\\) "
+                f"as **{a.label}**.")
+        y = self.s.values[self.p.network.target_name]
+        if y.size == 1:
+            truth = self.n(float(y[0, 0]))
+            verdict = "correct" if truth == a.label else "wrong"
+            text += f" The label is \\(y = {truth}\\), so this prediction is {verdict}."
+        return text + "\n"
+
+    def _factor_name(self, f: Factor) -> str:
+        return partial(self.sym(f.out), self.sym(f.inp))
+
+    def _factor_formula(self, f: Factor) -> tuple[str, str]:
+        """The factor's formula in symbols, and with numbers substituted."""
+        node = self.g.node(f.out.node)
+        if node.kind == "activation":
+            t = ACTIVATIONS[node.op].latex_derivative
+        elif node.kind == "loss":
+            t = LOSSES[node.op].latex_derivative
+            if self.s.values[node.inputs[0]].size > 1:
+                scale = self.s.values[node.inputs[0]].shape[1]
+                t = t if scale == 1 else f"\\tfrac{{1}}{{{scale}}}\\left({t}\\right)"
+        else:
+            t = {"weight": "{x}" if f.operands else "1", "input": "{w}", "bias": "1"}[f.role]
+        names = {k: self.sym(e) for k, e in f.operands.items()}
+        values = {k: num.operand(self.val(e), self.figs) for k, e in f.operands.items()}
+        return fill(t, **names), fill(t, **values)
+
+    def _local(self, q: Question, a: Local) -> str:
+        f = a.factor
+        node = self.g.node(f.out.node)
+        symbolic, numeric = self._factor_formula(f)
+        rows = []
+        lead = self._factor_name(f)
+        if node.kind == "activation":
+            act = ACTIVATIONS[node.op]
+            in_a = fill(act.latex_derivative_in_a, a=self.sym(f.inp))
+            if in_a != symbolic:
+                rows.append(f"{lead} &= {in_a}")
+                lead = ""
+        elif node.kind == "linear":
+            rows.append(self._linear_expansion(f))
+        value = num.value_with_exact(f.value, f.exact, self.figs)
+        tail = f" = {numeric}" if numeric not in (symbolic, value) else ""
+        rows.append(f"{lead} &= {symbolic}{tail} = {value}")
+        text = _display(*rows)
+        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
+            text += f"\nConvention at the kink: \\({ACTIVATIONS[node.op].convention}\\).\n"
+        return text + "\n" + self._check_line(a.check)
+
+    def _linear_expansion(self, f: Factor) -> str:
+        """b = sum_j W_j x~_j written out, so the term holding the input stands out."""
+        node = self.g.node(f.out.node)
+        x_name, w_name = node.inputs[0], node.inputs[1]
+        lin = Linear(node.op)
+        i, k = f.out.index
+        cols = self.s.values[w_name].shape[1]
+        terms = []
+        for c in range(cols):
+            w = self.sym(Elem(w_name, (i, c)))
+            j = c - lin.column_offset
+            terms.append(w if j < 0 else f"{w} {self.sym(Elem(x_name, (j, k)))}")
+        if node.op == "separate":
+            terms.append(self.sym(Elem(node.inputs[2], (i, 0))))
+        return f"{self.sym(f.out)} &= {' + '.join(terms)}"
+
+    def _chain(self, q: Question, a: Chain) -> str:
+        param = self.sym(a.param)
+        lhs = partial("J", param)
+        if not a.paths:
+            return self._delta_form(q, a)
+        names = " + ".join(" ".join(self._factor_name(f) for f in path) for path in a.paths)
+        rows = [f"{lhs} &= {names}"]
+        if len(a.paths) > 1:
+            intro = (f"\\({param}\\) reaches \\(J\\) along {len(a.paths)} paths; the multivariate chain "
+                     "rule adds one product of local derivatives per path.\n\n")
+        else:
+            route = " \\to ".join([param] + [self.sym(f.out) for f in reversed(a.paths[0])])
+            intro = (f"\\({param}\\) reaches \\(J\\) along one path, \\({route}\\); the chain rule "
+                     "multiplies the local derivative of each step, from the output down.\n\n")
+        formulas = [[self._factor_formula(f) for f in path] for path in a.paths]
+        rows.append("&= " + " + ".join(" \\cdot ".join(f"\\left({s}\\right)" for s, _ in path)
+                                        for path in formulas))
+        if q.ask == "chain":
+            return intro + _display(*rows)
+        rows.append("&= " + " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
+                                        for path in a.paths))
+        rows.append(f"&= {num.value_with_exact(a.value, a.exact, self.figs)}")
+        return intro + _display(*rows) + "\n" + self._check_line(a.check)
+
+    _gradient = _chain
+
+    def _delta_form(self, q: Question, a: Chain) -> str:
+        param = self.sym(a.param)
+        return (f"\\(J\\) depends on \\({param}\\) along many paths; backpropagation sums them with "
+                f"the delta recursion.\n\n"
+                + _display(f"{partial('J', param)} &= {num.approx(a.value, self.figs)}")
+                + "\n" + self._check_line(a.check))
+
+    def _update(self, q: Question, a: Update) -> str:
+        eta = num.fraction(a.rate)
+        rows = []
+        for step in a.steps:
+            p = self.sym(step.param)
+            new = num.value_with_exact(step.new, step.exact_new, self.figs)
+            rows.append(f"{p}^{{\\text{{new}}}} &= {p} - \\eta {partial('J', p)} = "
+                        f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} = {new}")
+        text = ("One step of gradient descent moves each weight against its gradient, "
+                "\\(w \\leftarrow w - \\eta\\, \\partial J / \\partial w\\), with the gradients of the "
+                "questions above.\n\n" + _display(*rows))
+        return text + "\n" + "\n".join(
+            f"\\({partial('J', self.sym(s.param))}\\): " + self._check_line(s.check) for s in a.steps)
+
+    def _parametercount(self, q: Question, a: ParameterCount) -> str:
+        lines = []
+        for what, count, how in a.rows:
+            if "@" in what:
+                act, layer = what.split("@")
+                lines.append(f"- the {act} activation of layer {layer}: applied element-wise, it has no "
+                             f"weights: **0**")
+            else:
+                node = self.g.node(what)
+                lines.append(f"- \\({node.latex}\\): \\({how} = {count}\\) "
+                             + self._count_breakdown(what, node.shape))
+        scope = f"layer {a.layer}" if a.layer else "the whole network"
+        return "\n".join(lines) + f"\n\n**Answer.** {a.total} learned parameters in {scope}" + (
+            f" ({a.part} part)" if a.part != "all" else "") + ".\n"
+
+    def _count_breakdown(self, name: str, shape: tuple[int, int]) -> str:
+        if self.p.network.bias == "folded":
+            biases = "bias" if shape[0] == 1 else "biases"
+            return f"({shape[0] * (shape[1] - 1)} weights and {shape[0]} {biases}, folded into column 0)"
+        return ""
+
+    def _prose(self, q: Question, a: Prose) -> str:
+        text = a.text.strip() + "\n"
+        if a.collapsed is None:
+            return text
+        names = " ".join(self.g.node(l.weight).latex for l in reversed(self.p.network.layers))
+        return text + ("\n*Generated check of the collapse.* With every activation replaced by the "
+                       "identity, this network computes \\(\\hat{y} = W \\tilde{\\mathbf{x}}\\) for the "
+                       f"single matrix obtained by multiplying out the layers (\\({names}\\), each with its "
+                       "bias row kept):\n"
+                       + _display(f"W &= {num.numeric_matrix(a.collapsed, self.figs)}")
+                       + "\nso a network without nonlinearities is one linear model.\n")

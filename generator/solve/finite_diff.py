@@ -1,0 +1,129 @@
+"""Central finite differences in float64: the check every printed derivative must pass.
+
+At a kink (ReLU at 0) the function has no derivative; the check then says so, computes the
+two one-sided differences, and passes only if the printed value equals one of them (the side
+the stated convention picks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..graph.model import Graph
+from ..graph.ops import ACTIVATIONS
+from .numeric import Values, _forward_op, forward
+
+STEP = 1e-6  # relative step h = STEP * max(1, |x|)
+RTOL = 1e-6
+ATOL = 1e-9
+DIRECTIONS = 3  # random directions for the whole-gradient check of a large network
+SEED = 20260101  # fixed, so pages are identical from run to run
+
+
+@dataclass(frozen=True)
+class Check:
+    """One derivative compared with its finite difference."""
+
+    what: str  # an id such as "dJ/dW2[1,1]"; the page words it
+    analytic: float
+    numeric: float
+    kink: bool = False
+    left: float | None = None
+    right: float | None = None
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        scale = max(abs(self.analytic), abs(self.numeric))
+        return self.abs_error / scale if scale > 0 else 0.0
+
+    @property
+    def passed(self) -> bool:
+        if not np.isfinite(self.analytic):
+            return False
+        if self.kink:
+            return any(_close(self.analytic, side) for side in (self.left, self.right))
+        return _close(self.analytic, self.numeric)
+
+
+def _close(a: float, b: float | None) -> bool:
+    return b is not None and abs(a - b) <= ATOL + RTOL * max(abs(a), abs(b))
+
+
+Probe = Callable[[float], tuple[float, bytes]]  # x -> (f(x), which side of every kink)
+
+
+def check(what: str, analytic: float, probe: Probe, x0: float) -> Check:
+    """Compare ``analytic`` with the central difference of ``probe`` at x0."""
+    h = STEP * max(1.0, abs(x0))
+    f_plus, side_plus = probe(x0 + h)
+    f_minus, side_minus = probe(x0 - h)
+    central = (f_plus - f_minus) / (2 * h)
+    if side_plus == side_minus:
+        return Check(what, analytic, central)
+    f0, _ = probe(x0)
+    return Check(what, analytic, central, kink=True, left=(f0 - f_minus) / h, right=(f_plus - f0) / h)
+
+
+def kink_sides(graph: Graph, values: Values) -> bytes:
+    """For every activation with kinks, the side of each kink each input lies on (0 = on it)."""
+    parts = []
+    for node in graph.nodes:
+        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
+            a = values[node.inputs[0]]
+            for k in ACTIVATIONS[node.op].kinks:
+                parts.append(np.sign(a - k).astype(np.int8).tobytes())
+    return b"".join(parts)
+
+
+def objective_probe(graph: Graph, leaves: Values, name: str, index: tuple[int, int]) -> Probe:
+    """J as a function of one leaf entry, with the kink sides of the whole network."""
+    def probe(x: float) -> tuple[float, bytes]:
+        moved = dict(leaves)
+        moved[name] = leaves[name].copy()
+        moved[name][index] = x
+        vals = forward(graph, moved)
+        return float(vals[graph.objective.name][0, 0]), kink_sides(graph, vals)
+    return probe
+
+
+def local_probe(graph: Graph, values: Values, out: str, out_index: tuple[int, int],
+                inp: str, inp_index: tuple[int, int]) -> Probe:
+    """One op's output entry as a function of one of its input entries."""
+    node = graph.node(out)
+
+    def probe(x: float) -> tuple[float, bytes]:
+        args = [values[i].copy() for i in node.inputs]
+        args[node.inputs.index(inp)][inp_index] = x
+        result = _forward_op(node, args)
+        side = b""
+        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
+            side = bytes(int(np.sign(x - k)) % 3 for k in ACTIVATIONS[node.op].kinks)
+        return float(result[out_index]), side
+    return probe
+
+
+def check_directions(graph: Graph, leaves: Values, grads: Values) -> list[Check]:
+    """The whole gradient along a few fixed random directions: g.v against (J(t+hv)-J(t-hv))/2h."""
+    rng = np.random.default_rng(SEED)
+    params = [n.name for n in graph.params()]
+    checks = []
+    for d in range(DIRECTIONS):
+        direction = {p: rng.standard_normal(leaves[p].shape) for p in params}
+        analytic = float(sum(np.sum(grads[p] * direction[p]) for p in params))
+
+        def probe(t: float, direction=direction) -> tuple[float, bytes]:
+            moved = dict(leaves)
+            for p in params:
+                moved[p] = leaves[p] + t * direction[p]
+            vals = forward(graph, moved)
+            return float(vals[graph.objective.name][0, 0]), kink_sides(graph, vals)
+
+        checks.append(check(f"direction {d + 1}", analytic, probe, 0.0))
+    return checks

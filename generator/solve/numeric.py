@@ -1,0 +1,59 @@
+"""Numeric forward and backward passes over the graph, in float64 with numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph.model import Graph, Node
+from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+
+Values = dict[str, np.ndarray]
+
+
+def forward(graph: Graph, leaves: Values) -> Values:
+    """Every node's value, given the leaves (inputs, targets, parameters)."""
+    values: Values = {}
+    for node in graph.nodes:
+        if node.is_leaf:
+            values[node.name] = np.asarray(leaves[node.name], dtype=np.float64)
+        else:
+            values[node.name] = _forward_op(node, [values[i] for i in node.inputs])
+    return values
+
+
+def _forward_op(node: Node, args: list[np.ndarray]) -> np.ndarray:
+    if node.kind == "linear":
+        return Linear(node.op).forward(*args)
+    if node.kind == "activation":
+        return ACTIVATIONS[node.op].forward(args[0])
+    if node.kind == "loss":
+        return np.array([[LOSSES[node.op].forward(*args)]])
+    raise ValueError(f"unknown node kind {node.kind!r}")
+
+
+def objective(graph: Graph, leaves: Values) -> float:
+    """J, the value of the last node."""
+    return float(forward(graph, leaves)[graph.objective.name][0, 0])
+
+
+def backward(graph: Graph, values: Values) -> Values:
+    """dJ/d(node) for every node, by one reversed sweep (reverse-mode accumulation)."""
+    grads: Values = {node.name: np.zeros_like(values[node.name]) for node in graph.nodes}
+    grads[graph.objective.name] = np.ones((1, 1))
+    for node in reversed(graph.nodes):
+        if node.is_leaf:
+            continue
+        g = grads[node.name]
+        args = [values[i] for i in node.inputs]
+        if node.kind == "loss":
+            grads[node.inputs[0]] += g[0, 0] * LOSSES[node.op].gradient(*args)
+        elif node.kind == "activation":
+            act = ACTIVATIONS[node.op]
+            grads[node.inputs[0]] += g * act.derivative(args[0], values[node.name])
+        elif node.kind == "linear":
+            dx, dw, db = Linear(node.op).vjp(g, args[0], args[1])
+            grads[node.inputs[0]] += dx
+            grads[node.inputs[1]] += dw
+            if db is not None:
+                grads[node.inputs[2]] += db
+    return grads

@@ -1,0 +1,289 @@
+"""Solve a problem: numbers, exact forms, chain-rule factors and their checks, per question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from ..errors import VerificationError
+from ..graph.model import Graph
+from ..graph.network import build_graph
+from ..problem.spec import Problem, Question, Ref
+from . import finite_diff as fd
+from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
+from .numeric import Values, backward, forward
+from .symbolic import SymValues, exact, forward_exact, is_small, simplify
+
+MAX_ENTRY_CHECKS = 2000  # check every gradient entry up to this many parameters
+
+
+# ---------------------------------------------------------------- answers, one kind per question kind
+
+
+@dataclass(frozen=True)
+class Drawing:
+    kind: str  # "network" or "graph"
+
+
+@dataclass(frozen=True)
+class WeightMatrices:
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Value:
+    node: str
+    elem: Elem | None  # one entry, or None for the whole node
+
+
+@dataclass(frozen=True)
+class Classification:
+    node: str
+    probability: float
+    threshold: Fraction
+    label: str
+
+
+@dataclass(frozen=True)
+class Local:
+    factor: Factor
+    check: fd.Check
+
+
+@dataclass(frozen=True)
+class Chain:
+    param: Elem
+    paths: tuple[tuple[Factor, ...], ...]
+    value: float
+    exact: sp.Expr | None
+    check: fd.Check
+
+
+@dataclass(frozen=True)
+class Step:
+    param: Elem
+    old: Fraction
+    gradient: float
+    new: float
+    exact_new: sp.Expr | None
+    check: fd.Check
+
+
+@dataclass(frozen=True)
+class Update:
+    rate: Fraction
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class ParameterCount:
+    layer: int | None
+    part: str
+    rows: tuple[tuple[str, int, str], ...]  # (what, count, how counted)
+    total: int
+
+
+@dataclass(frozen=True)
+class Prose:
+    text: str
+    collapsed: np.ndarray | None = None  # the product of the layers with identity activations
+
+
+Answer = Drawing | WeightMatrices | Value | Classification | Local | Chain | Update | ParameterCount | Prose
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Everything the page shows, computed and checked."""
+
+    problem: Problem
+    graph: Graph
+    values: Values
+    grads: Values
+    exact: SymValues | None
+    answers: tuple[tuple[Question, Answer], ...]
+    checks: tuple[fd.Check, ...]
+    gradient_checks: tuple[fd.Check, ...] = field(default=())
+
+    @property
+    def all_checks(self) -> tuple[fd.Check, ...]:
+        return self.checks + self.gradient_checks
+
+
+# ---------------------------------------------------------------- solving
+
+
+def leaf_values(problem: Problem) -> Values:
+    """Inputs, targets and parameters as float64 arrays."""
+    return {name: np.array([[float(v) for v in row] for row in m], dtype=np.float64)
+            for name, m in problem.values.items()}
+
+
+def elem_of(graph: Graph, problem: Problem, ref: Ref) -> Elem:
+    """The stored entry a handout-style reference names (1-based rows; column 0 = folded bias)."""
+    node = graph.node(ref.name)
+    if not ref.index:
+        return Elem(ref.name, (0, 0))
+    if node.kind == "param" and len(ref.index) == 2:
+        offset = 0 if problem.network.bias == "folded" else 1
+        return Elem(ref.name, (ref.index[0] - 1, ref.index[1] - offset))
+    return Elem(ref.name, (ref.index[0] - 1, 0))
+
+
+def solve(problem: Problem) -> Solution:
+    """Compute and verify every answer; raise VerificationError if any check fails."""
+    graph = build_graph(problem)
+    leaves = leaf_values(problem)
+    values = forward(graph, leaves)
+    grads = backward(graph, values)
+    exact_values = forward_exact(graph, problem.values) if is_small(graph) else None
+    if exact_values is not None:
+        _cross_check_exact(problem, values, exact_values)
+    ctx = _Context(problem, graph, leaves, values, grads, exact_values)
+    answers = tuple((q, ctx.answer(q)) for q in problem.questions)
+    gradient_checks = tuple(_gradient_checks(graph, leaves, grads))
+    solution = Solution(problem, graph, values, grads, exact_values, answers,
+                        tuple(ctx.checks), gradient_checks)
+    failed = [c for c in solution.all_checks if not c.passed]
+    if failed:
+        lines = [f"  {c.what}: analytic {c.analytic!r}, central difference {c.numeric!r}"
+                 + (f", one-sided {c.left!r} / {c.right!r}" if c.kink else "") for c in failed]
+        raise VerificationError(f"{problem.path}: {len(failed)} derivative(s) disagree with their "
+                                f"finite-difference check; no page written:\n" + "\n".join(lines))
+    return solution
+
+
+def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues) -> None:
+    """The numpy and sympy forward passes must agree on every value."""
+    for name, m in exact_values.items():
+        numeric = np.array(m.evalf(20).tolist(), dtype=np.float64)
+        if not np.allclose(numeric, values[name], rtol=1e-12, atol=1e-12):
+            raise VerificationError(f"{problem.path}: exact and float64 values of {name} disagree: "
+                                    f"{numeric.tolist()} vs {values[name].tolist()}")
+
+
+def _gradient_checks(graph: Graph, leaves: Values, grads: Values) -> list[fd.Check]:
+    """Every parameter entry for small networks, else random directions."""
+    params = graph.params()
+    if sum(leaves[p.name].size for p in params) > MAX_ENTRY_CHECKS:
+        return fd.check_directions(graph, leaves, grads)
+    checks = []
+    for p in params:
+        for index in np.ndindex(leaves[p.name].shape):
+            probe = fd.objective_probe(graph, leaves, p.name, index)
+            checks.append(fd.check(f"dJ/d{p.name}{list(index)}", float(grads[p.name][index]),
+                                   probe, float(leaves[p.name][index])))
+    return checks
+
+
+class _Context:
+    """Shared state while answering one problem's questions."""
+
+    def __init__(self, problem: Problem, graph: Graph, leaves: Values, values: Values,
+                 grads: Values, exact_values: SymValues | None):
+        self.problem, self.graph, self.leaves = problem, graph, leaves
+        self.values, self.grads, self.exact = values, grads, exact_values
+        self.checks: list[fd.Check] = []
+
+    def record(self, c: fd.Check) -> fd.Check:
+        self.checks.append(c)
+        return c
+
+    def answer(self, q: Question) -> Answer:
+        return getattr(self, f"_{q.ask}")(q)
+
+    def _network_drawing(self, q: Question) -> Answer:
+        return Drawing("network")
+
+    def _computation_graph(self, q: Question) -> Answer:
+        return Drawing("graph")
+
+    def _weight_count(self, q: Question) -> Answer:
+        return self._weight_shapes(q)
+
+    def _weight_shapes(self, q: Question) -> Answer:
+        weights = [p for p in self.graph.params() if p.name in {l.weight for l in self.problem.network.layers}]
+        return WeightMatrices(tuple(p.name for p in weights), tuple(p.shape for p in weights))
+
+    def _value(self, q: Question) -> Answer:
+        elem = elem_of(self.graph, self.problem, q.of) if q.of.index else None
+        return Value(q.of.name, elem)
+
+    def _class(self, q: Question) -> Answer:
+        name = q.of.name if q.of else self.problem.network.layers[-1].post
+        p = float(self.values[name][0, 0])
+        return Classification(name, p, q.threshold, q.labels[1] if p >= q.threshold else q.labels[0])
+
+    def _local(self, q: Question) -> Answer:
+        out = elem_of(self.graph, self.problem, q.of)
+        inp = elem_of(self.graph, self.problem, q.wrt[0])
+        factor = local_factor(self.graph, self.values, self.exact, out, inp)
+        probe = fd.local_probe(self.graph, self.values, out.node, out.index, inp.node, inp.index)
+        what = f"d{q.of}/d{q.wrt[0]}"
+        return Local(factor, self.record(fd.check(what, factor.value, probe,
+                                                  float(self.values[inp.node][inp.index]))))
+
+    def _chain(self, q: Question) -> Answer:
+        param = elem_of(self.graph, self.problem, q.wrt[0])
+        found = paths(self.graph, self.values, self.exact, param) \
+            if count_paths(self.graph, self.values, param) <= MAX_PATHS else []
+        value = float(self.grads[param.node][param.index])
+        total = None
+        if found and self.exact is not None:
+            total = sum((sp.Mul(*[f.exact for f in path]) for path in found), sp.Integer(0))
+            total = simplify(total)
+        if found:
+            by_paths = sum(float(np.prod([f.value for f in path])) for path in found)
+            if not np.isclose(by_paths, value, rtol=1e-12, atol=1e-15):
+                raise VerificationError(f"{self.problem.path}: chain-rule product {by_paths!r} differs "
+                                        f"from the backward pass {value!r} for {q.wrt[0]}")
+        probe = fd.objective_probe(self.graph, self.leaves, param.node, param.index)
+        c = self.record(fd.check(f"dJ/d{q.wrt[0]}", value, probe, float(self.leaves[param.node][param.index])))
+        return Chain(param, tuple(tuple(p) for p in found), value, total, c)
+
+    _gradient = _chain
+
+    def _update(self, q: Question) -> Answer:
+        rate = self.problem.learning_rate
+        steps = []
+        for ref in q.wrt:
+            chain = self._chain(Question(number=q.number, text="", ask="gradient", wrt=(ref,)))
+            old = self.problem.values[ref.name][chain.param.index[0]][chain.param.index[1]]
+            new = float(old) - float(rate) * chain.value
+            exact_new = None
+            if chain.exact is not None:
+                exact_new = simplify(exact(old) - exact(rate) * chain.exact)
+            steps.append(Step(chain.param, old, chain.value, new, exact_new, chain.check))
+        return Update(rate, tuple(steps))
+
+    def _parameter_count(self, q: Question) -> Answer:
+        rows = []
+        layers = [q.layer] if q.layer else range(1, len(self.problem.network.layers) + 1)
+        for l in layers:
+            layer = self.problem.network.layers[l - 1]
+            if q.part in ("linear", "all"):
+                for p in self.graph.params():
+                    if p.layer == l:
+                        rows.append((p.name, p.shape[0] * p.shape[1], f"{p.shape[0]} \\times {p.shape[1]}"))
+            if q.part in ("activation", "all"):
+                rows.append((f"{layer.activation}@{l}", 0, "no learned parameters"))
+        return ParameterCount(q.layer, q.part, tuple(rows), sum(r[1] for r in rows))
+
+    def _prose(self, q: Question) -> Answer:
+        return Prose(q.answer, self._linear_collapse())
+
+    def _linear_collapse(self) -> np.ndarray | None:
+        """With identity activations the layers multiply out to one matrix (folded bias only)."""
+        weights = [self.values[l.weight] for l in self.problem.network.layers]
+        if self.problem.network.bias != "folded" or len(weights) < 2:
+            return None
+        total = None
+        for w in weights:
+            # layer l maps [1; h] to [1; W_l [1; h]]
+            full = np.vstack([np.eye(1, w.shape[1]), w])
+            total = full if total is None else full @ total
+        return total[1:]
