@@ -21,7 +21,7 @@ def symbol(problem: Problem, name: str) -> str:
         return KNOWN_SYMBOLS[name]
     head = name.rstrip("0123456789")
     if head and head != name:
-        return f"{head}_{{{name[len(head):]}}}"
+        return f"{head}^{{{name[len(head):]}}}"  # h1 -> h^{1}: the layer as a superscript
     return name
 
 
@@ -36,7 +36,11 @@ def build_graph(problem: Problem) -> Graph:
     shape = shapes(net, batch_size(problem))
 
     def leaf(name: str, kind: str, layer: int | None = None) -> Node:
-        return Node(name, kind, (), shape[name], symbol(problem, name), layer=layer)
+        latex = symbol(problem, name)
+        if kind == "param" and name not in problem.symbols:
+            head = name.rstrip("0123456789") or name  # W1 -> W_{1} or W^{1}, as the handout writes
+            latex = f"{head}^{{{layer}}}" if problem.weight_notation == "superscript" else f"{head}_{{{layer}}}"
+        return Node(name, kind, (), shape[name], latex, layer=layer)
 
     nodes = [leaf(net.input_name, "input")]
     prev = net.input_name

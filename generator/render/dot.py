@@ -13,6 +13,7 @@ from .numbers import number
 GREEK = {r"\ell": "ℓ", r"\sigma": "σ", r"\delta": "δ", r"\theta": "θ", r"\phi": "φ", r"\eta": "η"}
 LEAF_STYLE = {"input": "#dbeafe", "target": "#dbeafe", "param": "#fef3c7"}
 OP_STYLE = "#ffffff"
+EDGE_COLOURS = ("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0f766e")  # one per target neuron
 MAX_EDGE_LABELS = 40  # above this many weights the layer diagram drops the numbers on edges
 
 
@@ -31,11 +32,15 @@ def html(latex: str) -> str:
 
 
 def _values(m: np.ndarray, figures: int) -> str:
-    flat = [number(v, figures) for v in np.asarray(m).ravel()]
-    if len(flat) > 6:
+    """[2, 5] for a vector, [2, 3, -1; -1, -3, 1] for a matrix (rows split by ;), else its shape."""
+    m = np.atleast_2d(m)
+    if m.size > 12:
         return f"{m.shape[0]}×{m.shape[1]}"
-    text = ", ".join(flat).replace(r" \times 10^", "e").replace("{", "").replace("}", "")
-    return text if len(flat) == 1 else f"[{text}]"
+    short = lambda v: number(v, figures).replace(r" \times 10^", "e").replace("{", "").replace("}", "")  # noqa: E731
+    if m.size == 1:
+        return short(m[0, 0])
+    rows = m.T if m.shape[1] == 1 else m  # a column vector reads as one row
+    return "[" + "; ".join(", ".join(short(v) for v in row) for row in rows) + "]"
 
 
 def _header(name: str) -> list[str]:
@@ -48,6 +53,8 @@ def computation_graph(problem: Problem, graph: Graph, values: dict, grads: dict)
     """One node per array: its symbol, shape, forward value and gradient dJ/d(node)."""
     figures = problem.significant_figures
     lines = _header("computation")
+    lines[1] = lines[1].replace("rankdir=LR", "rankdir=TB").replace("ranksep=0.6", "ranksep=0.35")
+    lines[2] = lines[2].replace("fontsize=11", "fontsize=14")
     for node in graph.nodes:
         lines.append(f"  {_id(node)} [{_graph_node(node, values, grads, figures)}];")
     for node in graph.nodes:
@@ -108,17 +115,17 @@ def network(problem: Problem, graph: Graph) -> str:
         lines.append("  }")
     for l, layer in enumerate(net.layers, start=1):
         w = problem.values[layer.weight]
-        offset = 1 if folded else 0
         for i in range(layer.size):
             sources = range(0 if folded else 1, sizes[l - 1] + 1)
             for j in sources:
                 col = j if folded else j - 1
-                label = f', label="{number(float(w[i][col]), figures)}"' if show_numbers else ""
-                lines.append(f"  u{l - 1}_{j} -> u{l}_{i + 1} [arrowsize=0.6{label}];")
+                colour = EDGE_COLOURS[i % len(EDGE_COLOURS)]
+                label = (f', label="{number(float(w[i][col]), figures)}", fontcolor="{colour}"'
+                         if show_numbers else "")
+                lines.append(f'  u{l - 1}_{j} -> u{l}_{i + 1} [arrowsize=0.6, color="{colour}"{label}];')
         if net.bias == "separate" and show_numbers:
             b = problem.values[layer.bias]
             for i in range(layer.size):
                 lines.append(f'  u{l}_{i + 1} [xlabel="b={number(float(b[i][0]), figures)}"];')
-        del offset
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,9 @@ import numpy as np
 import sympy as sp
 
 
+MAX_EXACT_LATEX = 90
+
+
 def number(x: float, figures: int) -> str:
     """x rounded to ``figures`` significant figures; whole numbers exactly; never '-0'."""
     x = float(x)
@@ -47,18 +50,13 @@ def exact(expr: sp.Expr) -> str:
     return sp.latex(expr)
 
 
-def is_plain(expr: sp.Expr | None) -> bool:
-    """True when the exact form says nothing the rounded number does not (an integer)."""
-    return expr is not None and bool(getattr(expr, "is_Integer", False))
-
-
-def value_with_exact(x: float, expr: sp.Expr | None, figures: int) -> str:
-    """'3', or '\\frac{e^{5}}{...} \\approx 0.006648'."""
-    if expr is None:
-        return rf"\approx {number(x, figures)}" if number(x, figures) != _full(x) else number(x, figures)
-    if is_plain(expr):
-        return exact(expr)
-    return rf"{exact(expr)} \approx {number(x, figures)}"
+def equals(x: float, expr: sp.Expr | None, figures: int) -> str:
+    """'= 3', '= \\frac{e^{5}}{...} \\approx 0.006648', or '\\approx 0.7132' when no short exact form."""
+    if expr is not None and getattr(expr, "is_Rational", False):
+        return "= " + fraction(Fraction(int(expr.p), int(expr.q)))
+    if expr is None or len(exact(expr)) > MAX_EXACT_LATEX:  # a long exact form teaches nothing
+        return approx(x, figures)
+    return rf"= {exact(expr)} \approx {number(x, figures)}"
 
 
 def approx(x: float, figures: int) -> str:

@@ -42,6 +42,14 @@ def _indent(text: str) -> str:
     return textwrap.indent(text, "    ", lambda line: True).replace("    \n", "\n")
 
 
+def _group(formula: str) -> str:
+    """A factor in a product: parenthesised unless it is a single symbol or number."""
+    bare = formula.replace(" ", "")
+    if any(op in bare[1:] for op in "+-") or "\\cdot" in bare or bare.startswith("-") or " " in formula.strip():
+        return f"\\left({formula}\\right)"
+    return formula
+
+
 def _display(*rows: str) -> str:
     """Display math, rows aligned at their '&'."""
     body = " \\\\\n".join(rows)
@@ -164,15 +172,15 @@ class _Renderer:
         node = self.g.node(a.node)
         steps = self._forward_steps(node.name)
         if a.elem is not None:
-            value = num.value_with_exact(self.val(a.elem), self.exact_of(a.elem), self.figs)
-            return steps + f"\n**Answer.** \\({self.sym(a.elem)} = {value}\\)\n"
-        return steps + f"\n**Answer.** \\({whole(self.g, node.name)} = {self._whole_value(node.name)}\\)\n"
+            value = num.equals(self.val(a.elem), self.exact_of(a.elem), self.figs)
+            return steps + f"\n**Answer.** \\({self.sym(a.elem)} {value}\\)\n"
+        return steps + f"\n**Answer.** \\({whole(self.g, node.name)} {self._whole_value(node.name)}\\)\n"
 
     def _whole_value(self, name: str) -> str:
         m = self.s.values[name]
         if m.size == 1:
-            return num.value_with_exact(float(m[0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
-        return num.numeric_matrix(m, self.figs)
+            return num.equals(float(m[0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+        return "= " + num.numeric_matrix(m, self.figs)
 
     def _forward_steps(self, name: str) -> str:
         node = self.g.node(name)
@@ -181,27 +189,36 @@ class _Renderer:
             return self._linear_steps(node)
         if node.kind == "activation":
             act = ACTIVATIONS[node.op]
-            rows, _ = node.shape
+            rows, cols = node.shape
+            if cols > 1:  # a batch: the element-wise rule, then the whole matrix
+                rule = fill(act.latex, a=whole(self.g, args[0]))
+                return _display(f"{whole(self.g, name)} &= {rule} {self._whole_value(name)}")
             lines = []
             for i in range(rows):
                 a, z = Elem(args[0], (i, 0)), Elem(name, (i, 0))
                 formula = fill(act.latex, a=self.sym(a))
                 applied = fill(act.latex, a=num.operand(self.val(a), self.figs))
-                value = num.value_with_exact(self.val(z), self.exact_of(z), self.figs)
-                lines.append(f"{self.sym(z)} &= {formula} = {applied} = {value}")
+                value = num.equals(self.val(z), self.exact_of(z), self.figs)
+                lines.append(f"{self.sym(z)} &= {formula} = {applied} {value}")
             return _display(*lines)
         if node.kind == "loss":
             loss = LOSSES[node.op]
             pred, target = args
+            outputs, batch = self.g.node(pred).shape
             terms, numbers = [], []
-            for i in range(self.g.node(pred).shape[0]):
-                yh, y = Elem(pred, (i, 0)), Elem(target, (i, 0))
-                terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
-                numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
-                                                 yhat=num.operand(self.val(yh), self.figs)))
-            value = num.value_with_exact(float(self.s.values[name][0, 0]),
-                                         self.exact_of(Elem(name, (0, 0))), self.figs)
-            return _display(f"{node.latex} &= {' + '.join(terms)} = {' + '.join(numbers)} = {value}")
+            for k in range(batch):
+                for i in range(outputs):
+                    yh, y = Elem(pred, (i, k)), Elem(target, (i, k))
+                    terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
+                    numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
+                                        yhat=num.operand(self.val(yh), self.figs)))
+            divisor = batch * (outputs if loss.per_output_mean else 1)
+            mean = f"\\frac{{1}}{{{divisor}}}" if divisor > 1 else ""
+            wrap = (lambda t: f"{mean}\\left({t}\\right)") if divisor > 1 else (lambda t: t)  # noqa: E731
+            value = num.equals(float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+            if len(terms) > MAX_EXPANDED:
+                return _display(f"{node.latex} &{value}")
+            return _display(f"{node.latex} &= {wrap(' + '.join(terms))} = {wrap(' + '.join(numbers))} {value}")
         return ""
 
     def _linear_steps(self, node) -> str:
@@ -219,7 +236,7 @@ class _Renderer:
         lead = f"{whole(self.g, node.name)} &= {self.g.node(w_name).latex} {x_sym}{bias}"
         result = self._whole_value(node.name)
         if xt.shape[1] > 1 or xt.shape[0] > MAX_EXPANDED or w.shape[0] > MAX_EXPANDED:
-            rows.append(f"{lead} = {result}")  # too big (or a batch) to write every product
+            rows.append(f"{lead} {result}")  # too big (or a batch) to write every product
             return _display(*rows)
         b = self.s.values[node.inputs[2]] if bias else None
         sums = [" + ".join(f"{num.operand(w[i, j], self.figs)} \\cdot {num.operand(xt[j, 0], self.figs)}"
@@ -227,7 +244,7 @@ class _Renderer:
                 + (f" + {num.operand(b[i, 0], self.figs)}" if b is not None else "")
                 for i in range(w.shape[0])]
         product = sums[0] if len(sums) == 1 else num.matrix([[t] for t in sums])
-        rows.append(f"{lead} = {product} = {result}")
+        rows.append(f"{lead} = {product} {result}")
         return _display(*rows)
 
     def _classification(self, q: Question, a: Classification) -> str:
@@ -261,7 +278,9 @@ class _Renderer:
         else:
             t = {"weight": "{x}" if f.operands else "1", "input": "{w}", "bias": "1"}[f.role]
         names = {k: self.sym(e) for k, e in f.operands.items()}
-        values = {k: num.operand(self.val(e), self.figs) for k, e in f.operands.items()}
+        # a lone placeholder needs no parentheses around a negative number
+        put = num.number if t.strip() in {"{x}", "{w}"} else num.operand
+        values = {k: put(self.val(e), self.figs) for k, e in f.operands.items()}
         return fill(t, **names), fill(t, **values)
 
     def _local(self, q: Question, a: Local) -> str:
@@ -278,9 +297,9 @@ class _Renderer:
                 lead = ""
         elif node.kind == "linear":
             rows.append(self._linear_expansion(f))
-        value = num.value_with_exact(f.value, f.exact, self.figs)
-        tail = f" = {numeric}" if numeric not in (symbolic, value) else ""
-        rows.append(f"{lead} &= {symbolic}{tail} = {value}")
+        value = num.equals(f.value, f.exact, self.figs)
+        tail = f" = {numeric}" if f"= {numeric}" != value and numeric != symbolic else ""
+        rows.append(f"{lead} &= {symbolic}{tail} {value}")
         text = _display(*rows)
         if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
             text += f"\nConvention at the kink: \\({ACTIVATIONS[node.op].convention}\\).\n"
@@ -317,13 +336,12 @@ class _Renderer:
             intro = (f"\\({param}\\) reaches \\(J\\) along one path, \\({route}\\); the chain rule "
                      "multiplies the local derivative of each step, from the output down.\n\n")
         formulas = [[self._factor_formula(f) for f in path] for path in a.paths]
-        rows.append("&= " + " + ".join(" \\cdot ".join(f"\\left({s}\\right)" for s, _ in path)
-                                        for path in formulas))
+        rows.append("&= " + " + ".join(" \\cdot ".join(_group(s) for s, _ in path) for path in formulas))
         if q.ask == "chain":
             return intro + _display(*rows)
         rows.append("&= " + " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
                                         for path in a.paths))
-        rows.append(f"&= {num.value_with_exact(a.value, a.exact, self.figs)}")
+        rows.append(f"&{num.equals(a.value, a.exact, self.figs)}")
         return intro + _display(*rows) + "\n" + self._check_line(a.check)
 
     _gradient = _chain
@@ -332,7 +350,7 @@ class _Renderer:
         param = self.sym(a.param)
         return (f"\\(J\\) depends on \\({param}\\) along many paths; backpropagation sums them with "
                 f"the delta recursion.\n\n"
-                + _display(f"{partial('J', param)} &= {num.approx(a.value, self.figs)}")
+                + _display(f"{partial('J', param)} &{num.approx(a.value, self.figs)}")
                 + "\n" + self._check_line(a.check))
 
     def _update(self, q: Question, a: Update) -> str:
@@ -340,9 +358,9 @@ class _Renderer:
         rows = []
         for step in a.steps:
             p = self.sym(step.param)
-            new = num.value_with_exact(step.new, step.exact_new, self.figs)
-            rows.append(f"{p}^{{\\text{{new}}}} &= {p} - \\eta {partial('J', p)} = "
-                        f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} = {new}")
+            new = num.equals(step.new, step.exact_new, self.figs)
+            rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial('J', p)} = "
+                        f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} {new}")
         text = ("One step of gradient descent moves each weight against its gradient, "
                 "\\(w \\leftarrow w - \\eta\\, \\partial J / \\partial w\\), with the gradients of the "
                 "questions above.\n\n" + _display(*rows))

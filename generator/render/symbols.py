@@ -17,10 +17,13 @@ def entry(problem: Problem, graph: Graph, elem: Elem) -> str:
         return _param_entry(problem, node, r, c)
     rows, cols = node.shape
     base = node.latex
-    if rows == 1 and cols == 1:
-        return base
-    sub = f"{base}_{{{r + 1}}}" if rows > 1 else base
-    return f"{sub}^{{({c + 1})}}" if cols > 1 else sub
+    sample = f"({c + 1})" if cols > 1 else ""
+    sup = re.search(r"\^\{([^{}]*)\}$", base)
+    if sup:  # h^{1}: the sample joins the existing superscript, h^{1,(2)}_{3}
+        base = base[: sup.start()]
+        sample = sup.group(1) + ("," + sample if sample else "")
+    text = base + (f"^{{{sample}}}" if sample else "")
+    return text + (f"_{{{r + 1}}}" if rows > 1 else "")
 
 
 def _param_entry(problem: Problem, node: Node, r: int, c: int) -> str:
@@ -56,8 +59,15 @@ def fill(template: str, **symbols: str) -> str:
     """Put symbols into an op-table template: only ``{name}`` placeholders given here change."""
     if not symbols:
         return template
-    pattern = re.compile(r"\{(" + "|".join(map(re.escape, symbols)) + r")\}")
+    pattern = re.compile(r"\{(" + "|".join(map(re.escape, symbols)) + r")\}(\^?)")
+
+    def put(m: re.Match) -> str:
+        text = symbols[m.group(1)]
+        if m.group(2) and ("^" in text or "_" in text):  # h^{2}_{1} squared: {h^{2}_{1}}^2
+            text = "{" + text + "}"
+        return text + m.group(2)
+
     # one pass, so a symbol put in (\hat{y}) is never itself replaced
-    text = pattern.sub(lambda m: symbols[m.group(1)], template)
+    text = pattern.sub(put, template)
     # a negative number put into \left(...\right) already has its own parentheses
     return re.sub(r"\\left\(\\left\(([^()]*)\\right\)\\right\)", r"\\left(\1\\right)", text)

@@ -12,7 +12,7 @@ from ..graph.ops import ACTIVATIONS, LOSSES, Linear
 from .numeric import Values
 from .symbolic import SymValues, simplify
 
-MAX_PATHS = 16  # beyond this many paths the page writes the delta recursion instead
+MAX_PATHS = 2  # beyond this many paths the page writes the delta recursion instead
 
 
 @dataclass(frozen=True, order=True)
