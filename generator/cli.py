@@ -1,4 +1,4 @@
-"""Command line: `python -m generator build|check|new`."""
+"""Command line: `python -m generator build|check`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from pathlib import Path
 
 from .errors import GeneratorError, ProblemFileError
 from .pipeline import build
-
-NEW_TEMPLATE = Path(__file__).parent / "templates" / "problem.yml"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -354,6 +354,10 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             c.fail(f"{p}.wrt", f"expected one quantity for ask: {ask}; got {len(wrt)}")
         if net and ask == "local" and of and wrt:
             _check_direct_input(c, f"{p}.wrt", net, of, wrt[0])
+        if net and ask in ("local", "chain", "gradient", "update"):
+            for field_name, refs in (("of", [of] if of else []), ("wrt", list(wrt))):
+                for r in refs:
+                    _check_entry(c, f"{p}.{field_name}", net, r)
         if net and ask in ("chain", "gradient", "update"):
             for w in wrt:
                 if not _is_param(net, w.name):
@@ -409,9 +413,18 @@ def _ref(c: Checker, raw: Any, path: str, net: Network | None) -> Ref | None:
     return ref
 
 
+def _check_entry(c: Checker, path: str, net: Network, ref: Ref) -> None:
+    """A derivative is taken of and by single entries: W1[1,2], not all of W1."""
+    rows, cols = shapes(net, 1)[ref.name]
+    if not ref.index and rows * cols > 1:
+        example = f"{ref.name}[1,1]" if any(ref.name == l.weight for l in net.layers) else f"{ref.name}[1]"
+        c.fail(path, f"expected one entry such as {example} ({ref.name} is {rows}x{cols}); got {ref.name!r}")
+
+
 def _check_direct_input(c: Checker, path: str, net: Network, of: Ref, wrt: Ref) -> None:
     """A local derivative needs wrt to be a direct input of the op that computes ``of``."""
-    inputs: dict[str, list[str]] = {net.loss_name: [net.layers[-1].post, net.target_name]}
+    # the target is data, not a quantity J is differentiated by on these pages
+    inputs: dict[str, list[str]] = {net.loss_name: [net.layers[-1].post]}
     prev = net.input_name
     for layer in net.layers:
         inputs[layer.pre] = [prev, layer.weight] + ([layer.bias] if net.bias == "separate" else [])
