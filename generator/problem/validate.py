@@ -434,3 +434,12 @@ def _check_direct_input(c: Checker, path: str, net: Network, of: Ref, wrt: Ref) 
         direct = inputs.get(of.name, [])
         c.fail(path, f"expected a direct input of {of.name} ({', '.join(direct) or 'none: it is a leaf'}); "
                      f"got {wrt.name!r}; use ask: gradient for a derivative through several ops")
+        return
+    # the entries must be connected: a_i uses row i of W (and b_i); z_i uses a_i only
+    row_of = of.index[0] if of.index else 1
+    is_weight_or_bias = any(wrt.name in (l.weight, l.bias) for l in net.layers)
+    elementwise = any(of.name == l.post for l in net.layers)
+    wrt_row = wrt.index[0] if wrt.index else 1
+    if (is_weight_or_bias or elementwise) and wrt_row != row_of:
+        c.fail(path, f"expected an entry that {of} depends on (row {row_of}); got {str(wrt)!r}, "
+                     f"whose derivative is 0 because {of} does not use it")

@@ -18,13 +18,14 @@ def number(x: float, figures: int) -> str:
         return "0"
     if x == round(x) and abs(x) < 1e15:
         return str(int(round(x)))
-    exponent = int(np.floor(np.log10(abs(x))))
-    if -4 <= exponent < figures + 2:
-        text = f"{x:.{max(figures - 1 - exponent, 0)}f}"
+    rounded = float(f"{x:.{figures - 1}e}")  # round first, so 9.99996e-5 becomes 1.000e-4
+    exponent = int(np.floor(np.log10(abs(rounded))))
+    if -4 <= exponent < figures:
+        text = f"{rounded:.{max(figures - 1 - exponent, 0)}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return "0" if text in ("-0", "0") else text
-    mantissa = f"{x / 10 ** exponent:.{figures - 1}f}".rstrip("0").rstrip(".")
+    mantissa = f"{rounded / 10 ** exponent:.{figures - 1}f}".rstrip("0").rstrip(".")
     return rf"{mantissa} \times 10^{{{exponent}}}"
 
 
@@ -76,3 +77,8 @@ def matrix(rows: list[list[str]]) -> str:
 
 def numeric_matrix(m: np.ndarray, figures: int) -> str:
     return matrix([[number(v, figures) for v in row] for row in np.atleast_2d(m)])
+
+
+def is_exact(m: np.ndarray, figures: int) -> bool:
+    """Whether every entry prints without rounding."""
+    return all(number(v, figures) == _full(v) for v in np.ravel(m))

@@ -180,7 +180,8 @@ class _Renderer:
         m = self.s.values[name]
         if m.size == 1:
             return num.equals(float(m[0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
-        return "= " + num.numeric_matrix(m, self.figs)
+        relation = "=" if num.is_exact(m, self.figs) else r"\approx"
+        return f"{relation} {num.numeric_matrix(m, self.figs)}"
 
     def _forward_steps(self, name: str) -> str:
         node = self.g.node(name)

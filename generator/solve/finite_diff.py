@@ -1,8 +1,8 @@
 """Central finite differences in float64: the check every printed derivative must pass.
 
 At a kink (ReLU at 0) the function has no derivative; the check then says so, computes the
-two one-sided differences, and passes only if the printed value equals one of them (the side
-the stated convention picks).
+two one-sided differences, and passes only if the printed value equals one of them: a one-sided
+derivative, the one the stated convention (ReLU'(0) := 0) happens to pick.
 """
 
 from __future__ import annotations

@@ -1,0 +1,233 @@
+"""generator/graph/ops.py: each op's forward rule and derivative rule, checked on their own."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import oracle
+from generator.graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES, Linear
+
+POINTS = np.array([-4.0, -2.5, -1.5, -0.7, -0.1, 0.1, 0.3, 1.5, 2.5, 4.0])
+EXTREME = np.array([-1e4, -800.0, -710.0, -50.0, 50.0, 710.0, 800.0, 1e4])
+H = 1e-6
+
+
+def central(f, a: np.ndarray, h: float = H) -> np.ndarray:
+    return (f(a + h) - f(a - h)) / (2 * h)
+
+
+def away_from_kinks(act, points: np.ndarray) -> np.ndarray:
+    return np.array([p for p in points if all(abs(p - k) > 1e-3 for k in act.kinks)])
+
+
+@pytest.fixture(params=sorted(ACTIVATIONS))
+def act(request):
+    return ACTIVATIONS[request.param]
+
+
+# ---------------------------------------------------------------- activations
+
+
+def test_activation_table_covers_the_documented_ops():
+    assert {"relu", "sigmoid", "tanh", "identity"} <= set(ACTIVATIONS)
+    assert all(name == a.name for name, a in ACTIVATIONS.items())
+
+
+def test_activation_forward_matches_reference(act):
+    np.testing.assert_allclose(act.forward(POINTS), oracle.ACTIVATIONS[act.name](POINTS), rtol=1e-12, atol=1e-15)
+
+
+def test_activation_derivative_matches_central_difference(act):
+    a = away_from_kinks(act, POINTS)
+    analytic = act.derivative(a, act.forward(a))
+    np.testing.assert_allclose(analytic, central(act.forward, a), rtol=1e-6, atol=1e-9)
+
+
+def test_activation_is_overflow_safe_at_large_inputs(act):
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        warnings.simplefilter("error")
+        z = act.forward(EXTREME)
+        d = act.derivative(EXTREME, z)
+    assert np.all(np.isfinite(z)) and np.all(np.isfinite(d))
+    np.testing.assert_allclose(z, oracle.ACTIVATIONS[act.name](EXTREME), rtol=1e-12, atol=1e-300)
+    assert np.all(d >= 0)  # every table activation is non-decreasing
+
+
+def test_sigmoid_saturates_to_its_limits():
+    sig = ACTIVATIONS["sigmoid"]
+    z = sig.forward(np.array([-1000.0, 1000.0]))
+    assert z[0] == 0.0 or 0 < z[0] < 1e-300
+    assert z[1] == 1.0
+    assert np.all(sig.derivative(np.array([-1000.0, 1000.0]), z) < 1e-300)
+
+
+def test_activation_forward_keeps_shape_and_dtype(act):
+    a = np.arange(-3, 3, dtype=np.int64).reshape(2, 3)
+    z = act.forward(a)
+    assert z.shape == (2, 3) and z.dtype == np.float64
+
+
+def test_sym_derivative_is_the_derivative_of_sym_forward(act):
+    a = sp.Symbol("a", real=True)
+    z = act.sym_forward(a)
+    claimed = act.sym_derivative(a, z)
+    if act.kinks:  # Piecewise: compare on both sides of each kink
+        for v in (-1.5, 1.5):
+            point = sp.Rational(str(v))
+            assert sp.simplify(claimed.subs(a, point) - sp.diff(z, a).subs(a, point)) == 0, v
+    else:
+        assert sp.simplify(claimed - sp.diff(z, a)) == 0
+
+
+@pytest.mark.parametrize("v", [-2.5, -0.5, 0.25, 1.5, 3.0])
+def test_sym_forward_and_derivative_agree_with_numeric(act, v):
+    exact_a = sp.Rational(str(v))
+    z = act.sym_forward(exact_a)
+    num_z = act.forward(np.array([v]))
+    assert float(z) == pytest.approx(float(num_z[0]), rel=1e-12, abs=1e-15)
+    assert float(act.sym_derivative(exact_a, z)) == pytest.approx(
+        float(act.derivative(np.array([v]), num_z)[0]), rel=1e-12, abs=1e-15)
+
+
+def test_relu_derivative_at_zero_is_zero_by_convention():
+    relu = ACTIVATIONS["relu"]
+    zero = np.array([0.0])
+    assert relu.derivative(zero, relu.forward(zero))[0] == 0.0
+    assert relu.sym_derivative(sp.Integer(0), relu.sym_forward(sp.Integer(0))) == 0
+    assert relu.kinks == (0.0,)
+    assert "0" in relu.convention
+
+
+def test_smooth_activations_declare_no_kinks():
+    for name in ("sigmoid", "tanh", "identity"):
+        assert ACTIVATIONS[name].kinks == ()
+
+
+# ---------------------------------------------------------------- losses
+
+
+@pytest.fixture(params=sorted(LOSSES))
+def loss(request):
+    return LOSSES[request.param]
+
+
+SHAPES = [(1, 1), (1, 3), (2, 1), (3, 4)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loss_forward_matches_its_definition(loss, shape):
+    rng = np.random.default_rng(7)
+    yhat, y = rng.normal(size=shape), rng.normal(size=shape)
+    assert loss.forward(yhat, y) == pytest.approx(oracle.LOSSES[loss.name](yhat, y), rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loss_gradient_matches_central_difference(loss, shape):
+    rng = np.random.default_rng(11)
+    yhat, y = rng.normal(size=shape), rng.normal(size=shape)
+    grad = loss.gradient(yhat, y)
+    assert grad.shape == shape
+    for index in np.ndindex(shape):
+        def f(t):
+            moved = yhat.copy()
+            moved[index] = t
+            return loss.forward(moved, y)
+        fd = (f(yhat[index] + H) - f(yhat[index] - H)) / (2 * H)
+        assert grad[index] == pytest.approx(fd, rel=1e-6, abs=1e-9), index
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3)])
+def test_loss_sym_forward_and_derivative_are_consistent(loss, shape):
+    rows, cols = shape
+    yh = sp.Matrix(rows, cols, lambda i, k: sp.Symbol(f"yh{i}{k}", real=True))
+    y = sp.Matrix(rows, cols, lambda i, k: sp.Symbol(f"y{i}{k}", real=True))
+    j = loss.sym_forward(yh, y)
+    for i in range(rows):
+        for k in range(cols):
+            claimed = loss.sym_derivative(yh[i, k], y[i, k], rows, cols)
+            assert sp.simplify(claimed - sp.diff(j, yh[i, k])) == 0
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3)])
+def test_loss_sym_agrees_with_numeric(loss, shape):
+    rng = np.random.default_rng(3)
+    yhat, y = rng.integers(-5, 5, size=shape), rng.integers(-5, 5, size=shape)
+    yh_s, y_s = sp.Matrix(yhat.tolist()), sp.Matrix(y.tolist())
+    assert float(loss.sym_forward(yh_s, y_s)) == pytest.approx(loss.forward(yhat.astype(float), y.astype(float)))
+    grad = loss.gradient(yhat.astype(float), y.astype(float))
+    for i, k in np.ndindex(shape):
+        assert float(loss.sym_derivative(yh_s[i, k], y_s[i, k], *shape)) == pytest.approx(grad[i, k])
+
+
+# ---------------------------------------------------------------- linear
+
+
+def linear_case(bias: str, rng):
+    rows, fan_in, batch = 3, 2, 4
+    x = rng.normal(size=(fan_in, batch))
+    w = rng.normal(size=(rows, fan_in + (1 if bias == "folded" else 0)))
+    b = rng.normal(size=(rows, 1)) if bias == "separate" else None
+    return x, w, b
+
+
+@pytest.mark.parametrize("bias", BIAS_CONVENTIONS)
+def test_linear_forward_matches_definition(bias):
+    x, w, b = linear_case(bias, np.random.default_rng(1))
+    got = Linear(bias).forward(x, w, b)
+    if bias == "folded":
+        expected = w[:, :1] + w[:, 1:] @ x
+    elif bias == "separate":
+        expected = w @ x + b
+    else:
+        expected = w @ x
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bias", BIAS_CONVENTIONS)
+def test_linear_vjp_matches_central_difference(bias):
+    rng = np.random.default_rng(2)
+    x, w, b = linear_case(bias, rng)
+    lin = Linear(bias)
+    g = rng.normal(size=(w.shape[0], x.shape[1]))  # upstream gradient: J = sum(g * a)
+
+    def J(x_, w_, b_):
+        return float(np.sum(g * lin.forward(x_, w_, b_)))
+
+    dx, dw, db = lin.vjp(g, x, w)
+    assert dx.shape == x.shape and dw.shape == w.shape
+    for name, arr, grad in (("x", x, dx), ("w", w, dw)) + ((("b", b, db),) if b is not None else ()):
+        for index in np.ndindex(arr.shape):
+            def at(delta):
+                args = {"x": x.copy(), "w": w.copy(), "b": None if b is None else b.copy()}
+                args[name][index] += delta
+                return J(args["x"], args["w"], args["b"])
+            fd = (at(H) - at(-H)) / (2 * H)
+            assert grad[index] == pytest.approx(fd, rel=1e-6, abs=1e-8), (name, index)
+    if bias != "separate":
+        assert db is None
+
+
+@pytest.mark.parametrize("bias", BIAS_CONVENTIONS)
+def test_linear_sym_forward_matches_numeric(bias):
+    rng = np.random.default_rng(5)
+    x = rng.integers(-3, 4, size=(2, 2))
+    w = rng.integers(-3, 4, size=(3, 2 + (1 if bias == "folded" else 0)))
+    b = rng.integers(-3, 4, size=(3, 1)) if bias == "separate" else None
+    lin = Linear(bias)
+    exact = lin.sym_forward(sp.Matrix(x.tolist()), sp.Matrix(w.tolist()),
+                            None if b is None else sp.Matrix(b.tolist()))
+    numeric = lin.forward(x.astype(float), w.astype(float), None if b is None else b.astype(float))
+    np.testing.assert_array_equal(np.array(exact.tolist(), dtype=float), numeric)
+
+
+def test_linear_column_offset_marks_the_folded_bias_column():
+    assert Linear("folded").column_offset == 1
+    assert Linear("separate").column_offset == 0
+    assert Linear("none").column_offset == 0
+    x = np.array([[2.0], [5.0]])
+    np.testing.assert_array_equal(Linear("folded").augment(x), [[1.0], [2.0], [5.0]])
+    np.testing.assert_array_equal(Linear("none").augment(x), x)

@@ -1,0 +1,136 @@
+"""The built site (site/, made by `make site`, which `make test` runs before pytest)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT_DIR
+
+# `make test` builds site/ first; SITE_DIR points the tests at another build of docs/
+SITE = Path(os.environ.get("SITE_DIR", ROOT_DIR / "site"))
+
+
+
+def stale_reason() -> str:
+    """Why site/ does not reflect docs/ (empty if it does): files mkdocs copies verbatim differ,
+    or a Markdown page is newer than the build."""
+    docs = ROOT_DIR / "docs"
+    if not (SITE / "index.html").is_file():
+        return ""
+    built = (SITE / "index.html").stat().st_mtime
+    differ = []
+    for src in sorted(docs.rglob("*")):
+        rel = src.relative_to(docs).as_posix()
+        if not src.is_file() or rel.startswith(".") or "/." in rel:
+            continue
+        if src.suffix == ".md":
+            if src.stat().st_mtime > built:
+                differ.append(rel)
+        elif not (SITE / rel).is_file() or (SITE / rel).read_bytes() != src.read_bytes():
+            differ.append(rel)
+    return ", ".join(differ[:5]) + (" ..." if len(differ) > 5 else "")
+
+
+STALE = stale_reason()
+
+pytestmark = [
+    pytest.mark.skipif(not (SITE / "index.html").is_file(),
+                       reason="site/ is not built; run `make site` (or `make test`) first"),
+    pytest.mark.skipif(bool(STALE), reason=f"site/ is older than docs/ ({STALE}); run `make site` "
+                                           "(`make test` does) to test the current site"),
+]
+
+
+def problem_pages() -> list[tuple[str, str, Path, Path]]:
+    """(handout slug, problem stem, problem file, built HTML page) for every listed problem."""
+    handouts = yaml.safe_load((ROOT_DIR / "problems" / "handouts.yml").read_text(encoding="utf-8"))
+    return [(h["slug"], stem, ROOT_DIR / "problems" / f"{stem}.yml",
+             SITE / "handouts" / h["slug"] / stem / "index.html")
+            for h in handouts["handouts"] for stem in (h.get("problems") or [])]
+
+
+PAGES = problem_pages()
+IDS = [stem for _, stem, _, _ in PAGES]
+
+
+@pytest.fixture(params=PAGES, ids=IDS)
+def page(request):
+    return request.param
+
+
+def test_there_is_at_least_one_problem_page():
+    assert PAGES
+
+
+def test_problem_page_exists(page):
+    *_, html = page
+    assert html.is_file(), html
+
+
+def test_every_solution_is_collapsed(page):
+    _, _, problem, html = page
+    text = html.read_text(encoding="utf-8")
+    questions = yaml.safe_load(problem.read_text(encoding="utf-8"))["questions"]
+    details = re.findall(r"<details\b[^>]*>", text)
+    assert len(details) == len(questions)
+    assert not any(re.search(r"\bopen\b", d) for d in details), "solutions must start folded"
+
+
+def test_no_html_file_references_the_network():
+    offenders = []
+    for html in SITE.rglob("*.html"):
+        text = html.read_text(encoding="utf-8", errors="replace")
+        for m in re.finditer(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", text):
+            offenders.append(f"{html.relative_to(SITE)}: {text[m.start():m.start() + 60]}")
+    assert offenders == []
+
+
+def test_check_offline_script_passes():
+    result = subprocess.run(["bash", str(ROOT_DIR / "scripts" / "check-offline.sh"), str(SITE)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_katex_is_served_from_the_site():
+    katex = SITE / "assets" / "katex"
+    for rel in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+        assert (katex / rel).is_file() and (katex / rel).stat().st_size > 0, rel
+    fonts = list((katex / "fonts").glob("*.woff2"))
+    assert fonts, "KaTeX fonts missing"
+    css = (katex / "katex.min.css").read_text(encoding="utf-8")
+    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
+        assert (katex / font).is_file(), font
+
+
+def local_refs(html: Path) -> list[str]:
+    text = html.read_text(encoding="utf-8")
+    refs = re.findall(r"""<(?:img|script)\b[^>]*\bsrc=["']([^"']+)["']""", text)
+    refs += re.findall(r"""<link\b[^>]*\brel=["']stylesheet["'][^>]*\bhref=["']([^"']+)["']""", text)
+    return [r for r in refs if not re.match(r"^(?:[a-z]+:)?//", r) and not r.startswith("data:")]
+
+
+def test_page_loads_katex_and_its_assets_exist(page):
+    *_, html = page
+    refs = local_refs(html)
+    assert any(r.endswith("katex/katex.min.js") for r in refs)
+    assert any(r.endswith("katex/katex.min.css") for r in refs)
+    for ref in refs:
+        assert (html.parent / ref.split("?")[0]).resolve().is_file(), ref
+
+
+def test_svgs_referenced_by_the_page_exist_and_match_docs(page):
+    slug, stem, _, html = page
+    svgs = [r for r in local_refs(html) if r.endswith(".svg")]
+    assert len(svgs) >= 2  # the computation graph and the layer diagram
+    for ref in svgs:
+        built = (html.parent / ref).resolve()
+        assert built.is_file(), ref
+        source = ROOT_DIR / "docs" / "handouts" / slug / stem / Path(ref).name
+        assert built.read_bytes() == source.read_bytes(), f"site/ is older than docs/: {ref}"
+        assert "<!--" not in built.read_text(encoding="utf-8")
