@@ -18,6 +18,7 @@ from .symbols import entry, fill, partial, whole
 
 NETWORK_SVG = "network.svg"
 GRAPH_SVG = "computation-graph.svg"
+NOISE_FLOOR = 1e-6  # below this a central difference cannot resolve a relative error
 MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
 
 
@@ -40,6 +41,10 @@ def render_page(solution: Solution, asset_dir: str, handout_title: str) -> str:
 
 def _indent(text: str) -> str:
     return textwrap.indent(text, "    ", lambda line: True).replace("    \n", "\n")
+
+
+def _magnitude(c: fd.Check) -> float:
+    return max(abs(c.analytic), abs(c.numeric))
 
 
 def _group(formula: str) -> str:
@@ -102,7 +107,9 @@ class _Renderer:
 
     def verification(self) -> str:
         checks = self.s.all_checks
-        worst = max((c.rel_error for c in checks if not c.kink), default=0.0)
+        smooth = [c for c in checks if not c.kink]
+        large = [c for c in smooth if _magnitude(c) >= NOISE_FLOOR]
+        small = [c for c in smooth if _magnitude(c) < NOISE_FLOOR]
         kinks = [c for c in checks if c.kink]
         exact_note = ("Every forward value was computed twice, exactly with sympy and in float64 with "
                       "numpy, and the two agree to 12 digits. " if self.s.exact is not None else "")
@@ -110,8 +117,16 @@ class _Renderer:
                 f"\\(J\\), was compared with a central finite difference "
                 f"\\(\\frac{{f(\\theta + h) - f(\\theta - h)}}{{2h}}\\) in float64 with "
                 f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) before this page was written: "
-                f"{len(checks)} checks passed, largest relative error "
-                f"\\({num.number(worst, 2)}\\) (tolerance \\(10^{{-6}}\\)).")
+                f"all {len(checks)} checks passed (tolerance: relative \\(10^{{-6}}\\) or absolute "
+                f"\\(10^{{-9}}\\)).")
+        if large:
+            worst = max(c.rel_error for c in large)
+            body += f" Largest relative error: \\({num.number(worst, 2)}\\)."
+        if small:
+            worst_abs = max(c.abs_error for c in small)
+            body += (f" {len(small)} of the derivatives are smaller than \\(10^{{-6}}\\), below what a "
+                     f"finite difference resolves in relative terms; they agree to within "
+                     f"\\({num.number(worst_abs, 2)}\\) absolute.")
         if kinks:
             body += (f" {len(kinks)} of them sit on a kink of ReLU, where the derivative does not "
                      "exist; there the page uses \\(\\operatorname{ReLU}'(0) := 0\\) and the check "
@@ -130,6 +145,10 @@ class _Renderer:
             return (f"Kink: the function is not differentiable here. Left and right differences: "
                     f"\\({self.n(c.left)}\\) and \\({self.n(c.right)}\\); the value above follows "
                     f"\\(\\operatorname{{ReLU}}'(0) := 0\\) and matches one of them.\n")
+        if _magnitude(c) < NOISE_FLOOR:
+            return (f"*Check:* central difference \\({self.n(c.numeric)}\\), absolute error "
+                    f"\\({num.number(c.abs_error, 2)}\\) (too small a derivative for a relative "
+                    f"comparison).\n")
         return (f"*Check:* central difference \\({self.n(c.numeric)}\\), relative error "
                 f"\\({num.number(c.rel_error, 2)}\\).\n")
 
