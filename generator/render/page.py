@@ -116,7 +116,8 @@ class _Renderer:
         body = (f"{exact_note}Every derivative on this page, and every entry of the gradient of "
                 f"\\(J\\), was compared with a central finite difference "
                 f"\\(\\frac{{f(\\theta + h) - f(\\theta - h)}}{{2h}}\\) in float64 with "
-                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) before this page was written: "
+                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) (smaller where a ReLU input lies within \\(h\\) of "
+                f"its kink) before this page was written: "
                 f"all {len(checks)} checks passed (tolerance: relative \\(10^{{-6}}\\) or absolute "
                 f"\\(10^{{-9}}\\)).")
         if large:
