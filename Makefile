@@ -2,7 +2,7 @@
 #
 #   make / make site   set up, generate docs/ pages, build the site into site/
 #   make test          same, then run pytest (also needs chromium)
-#   make serve         set up, then mkdocs serve on $(DEV_ADDR)
+#   make serve         set up, then mkdocs serve on $(DEV_ADDR), regenerating edited problems
 #   make bench         set up, then python -m generator.bench
 #   make clean         remove site/, .venv/, vendored assets and stamps
 #
@@ -53,7 +53,10 @@ site: setup
 test: site
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# Live-reloading development server (does not run the generator).
+# Live-reloading development server. The hook generator/mkdocs_hook.py (mkdocs.yml `hooks:`)
+# runs the generator on start and after every edit of problems/*.yml: only changed problems are
+# solved again, only changed pages are rewritten, and each edit gives one site rebuild. A
+# mistake in a problem file is printed and the last good pages stay served.
 serve: setup
 	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
 

@@ -1,4 +1,7 @@
-"""The only module that writes files: all pages are computed first, then written atomically."""
+"""The only module that writes files: all pages are computed first, then written atomically.
+
+It writes the generated pages under docs/ (write_tree) and the build cache (write_cache).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .cache import ENTRIES, STATE
 
 MANIFEST = ".generated"  # lists the generated files under docs/, so stale ones can be removed
 
@@ -53,3 +58,29 @@ def write_tree(root: Path, files: dict[str, bytes]) -> WriteReport:
     if not manifest.exists() or manifest.read_bytes() != listing:
         write_atomic(manifest, listing)
     return report
+
+
+def write_cache(cache_dir: Path, entries: dict[str, bytes], state: bytes, keep: set[str],
+                limit: int) -> None:
+    """Store new build-cache entries (``<key>.json`` -> bytes) and the build state, then prune.
+
+    Entries named in ``keep`` (the ones the build just used) stay; of the others, the ``limit``
+    most recently used stay and older ones are removed. Only the cache's own files are touched.
+    """
+    pages = cache_dir / ENTRIES
+    for name, data in sorted(entries.items()):
+        path = pages / name
+        if not (path.exists() and path.read_bytes() == data):
+            write_atomic(path, data)
+    for name in sorted(keep):
+        path = pages / name
+        if path.exists() and name not in entries:
+            os.utime(path)  # mark as recently used, for the pruning below
+    state_path = cache_dir / STATE
+    if not (state_path.exists() and state_path.read_bytes() == state):
+        write_atomic(state_path, state)
+    if pages.is_dir():
+        others = [p for p in pages.glob("*.json") if p.name not in keep]
+        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in others[limit:]:
+            stale.unlink(missing_ok=True)

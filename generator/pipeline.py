@@ -1,18 +1,35 @@
-"""The build, one stage after another: load -> solve -> render -> write."""
+"""The build, one stage after another: load -> solve -> render -> write.
+
+Every problem file is validated on every run (cheap, and every mistake is reported). A problem
+is solved and rendered again only when something its page depends on changed (see
+generator/cache.py); otherwise its previously rendered bytes come from the build cache. Either
+way the files handed to output.write_tree are exactly those of a full build.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from .output import WriteReport, write_tree
-from .problem.load import load_handouts
-from .problem.spec import Handout
+from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256, state_bytes, toolchain_hash
+from .output import WriteReport, write_cache, write_tree
+from .problem.load import HANDOUTS_FILE, load_handouts
+from .problem.spec import Handout, Problem
 from .render import dot
 from .render.page import GRAPH_SVG, NETWORK_SVG, render_page
 from .render.site import handout_dir, render_handout, render_home
 from .render.svg import to_svg
 from .solve.solution import Solution, solve
+
+# statuses of one problem in a build
+REGENERATED = "regenerated"  # solved, verified and rendered in this run
+UNCHANGED = "unchanged"  # nothing it depends on changed since the last build; cached bytes
+REUSED = "reused"  # its inputs changed back to a version rendered before; cached bytes
+
+# progress(index, total, stem): called before a problem is solved (index is 1-based)
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -28,33 +45,131 @@ class Paths:
         return self.root / "docs"
 
 
+@dataclass(frozen=True)
+class ProblemResult:
+    """What happened to one problem in a build, and why."""
+
+    stem: str
+    status: str  # REGENERATED, UNCHANGED or REUSED
+    reason: str = ""
+
+
+@dataclass
+class BuildResult:
+    problems: list[ProblemResult] = field(default_factory=list)
+    report: WriteReport | None = None  # None when nothing was written (check)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.problems)
+
+    def tally(self, status: str) -> int:
+        return sum(1 for p in self.problems if p.status == status)
+
+
 def solve_all(handouts: tuple[Handout, ...]) -> list[tuple[Handout, Solution]]:
     """Solve and verify every problem; the first failure stops the build before any write."""
     return [(h, solve(p)) for h in handouts for p in h.problems]
 
 
-def render_all(handouts: tuple[Handout, ...], solutions: list[tuple[Handout, Solution]]) -> dict[str, bytes]:
-    """Every generated file, as bytes keyed by its path under docs/."""
-    files: dict[str, str] = {"index.md": render_home(handouts)}
-    for h in handouts:
-        files[f"{handout_dir(h)}/index.md"] = render_handout(h)
-    for h, s in solutions:
-        base = f"{handout_dir(h)}/{s.problem.slug}"
-        files[f"{base}.md"] = render_page(s, s.problem.slug, h.title)
-        files[f"{base}/{NETWORK_SVG}"] = to_svg(dot.network(s.problem, s.graph))
-        files[f"{base}/{GRAPH_SVG}"] = to_svg(dot.computation_graph(s.problem, s.graph, s.values, s.grads))
+def render_problem(h: Handout, s: Solution) -> dict[str, bytes]:
+    """One problem's page and drawings, as bytes keyed by their path under docs/."""
+    base = f"{handout_dir(h)}/{s.problem.slug}"
+    files = {
+        f"{base}.md": render_page(s, s.problem.slug, h.title),
+        f"{base}/{NETWORK_SVG}": to_svg(dot.network(s.problem, s.graph)),
+        f"{base}/{GRAPH_SVG}": to_svg(dot.computation_graph(s.problem, s.graph, s.values, s.grads)),
+    }
     return {k: v.encode("utf-8") for k, v in files.items()}
 
 
-def build(root: Path, strict: bool = True, write: bool = True) -> tuple[int, WriteReport | None]:
-    """Load, solve, render and (unless ``write`` is False) write; returns (problems, report)."""
+def render_indexes(handouts: tuple[Handout, ...]) -> dict[str, bytes]:
+    """The home page and one index page per handout (cheap: made from the specs alone)."""
+    files: dict[str, str] = {"index.md": render_home(handouts)}
+    for h in handouts:
+        files[f"{handout_dir(h)}/index.md"] = render_handout(h)
+    return {k: v.encode("utf-8") for k, v in files.items()}
+
+
+def render_all(handouts: tuple[Handout, ...], solutions: list[tuple[Handout, Solution]]) -> dict[str, bytes]:
+    """Every generated file, as bytes keyed by its path under docs/."""
+    files = render_indexes(handouts)
+    for h, s in solutions:
+        files.update(render_problem(h, s))
+    return files
+
+
+def _stem(problem: Problem) -> str:
+    return problem.slug  # the file name without .yml
+
+
+def run(root: Path, strict: bool = True, write: bool = True, force: bool = False,
+        progress: Progress | None = None) -> BuildResult:
+    """Validate everything, solve what changed, render, and (unless ``write`` is False) write.
+
+    ``force`` ignores the cache (every problem is solved again). With ``write`` False (check),
+    nothing at all is written, the cache included.
+    """
+    started = time.monotonic()
     paths = Paths(root)
     # 1. load and validate every problem file (all mistakes are collected)
-    handouts = load_handouts(paths.problems, root, strict)
-    # 2. solve and verify; a failing check raises before anything is written
-    solutions = solve_all(handouts)
-    # 3. render pages and drawings in memory
-    files = render_all(handouts, solutions)
-    # 4. write: changed files only, atomically
-    report = write_tree(paths.docs, files) if write else None
-    return len(solutions), report
+    sources: dict[Path, bytes] = {}
+    handouts = load_handouts(paths.problems, root, strict, sources)
+    # 2. for each problem: its cached files if nothing it depends on changed, else solve
+    #    (a failing check raises before anything is written) and render
+    cache = BuildCache(root)
+    handouts_hash = sha256(sources[paths.problems / HANDOUTS_FILE])
+    common = dict(handouts=handouts_hash, generator=generator_hash(), toolchain=toolchain_hash())
+    result = BuildResult()
+    files = render_indexes(handouts)
+    fresh: dict[str, bytes] = {}  # new cache entries
+    used: list[Inputs] = []
+    total = sum(len(h.problems) for h in handouts)
+    index = 0
+    for h in handouts:
+        for problem in h.problems:
+            index += 1
+            stem = _stem(problem)
+            inputs = Inputs(stem=stem, problem=sha256(sources[paths.problems / f"{stem}.yml"]), **common)
+            used.append(inputs)
+            before = cache.previous(stem)
+            changed = inputs.changed_since(before)
+            cached = None if force else cache.lookup(inputs.key)
+            if cached is not None:
+                files.update(cached)
+                if before is not None and before.get("key") == inputs.key:
+                    result.problems.append(ProblemResult(stem, UNCHANGED))
+                else:
+                    why = ", ".join(changed) if changed else "new to the last build"
+                    result.problems.append(ProblemResult(stem, REUSED, f"{why}; rendered before"))
+                continue
+            if progress is not None:
+                progress(index, total, stem)
+            rendered = render_problem(h, solve(problem))
+            files.update(rendered)
+            fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, stem, rendered)
+            if force:
+                reason = "--force"
+            elif cache.state is None:
+                reason = "no earlier build in the cache"
+            elif before is None:
+                reason = "new problem"
+            elif changed:
+                reason = ", ".join(changed)
+            else:
+                reason = "cache entry missing"
+            result.problems.append(ProblemResult(stem, REGENERATED, reason))
+    # 3. write: changed files only, atomically; then remember what was built
+    if write:
+        result.report = write_tree(paths.docs, files)
+        write_cache(cache.dir, fresh, state_bytes(used), keep={f"{i.key}.json" for i in used}, limit=KEEP)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def build(root: Path, strict: bool = True, write: bool = True,
+          force: bool = False) -> tuple[int, WriteReport | None]:
+    """Load, solve, render and (unless ``write`` is False) write; returns (problems, report)."""
+    result = run(root, strict=strict, write=write, force=force)
+    return result.count, result.report

@@ -18,11 +18,15 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 HANDOUT_KEYS = {"id", "slug", "title", "file", "summary", "problems"}
 
 
-def _read(path: Path, shown: str) -> tuple[Any, dict[str, int]]:
+def _read(path: Path, shown: str, sources: dict[Path, bytes] | None = None) -> tuple[Any, dict[str, int]]:
+    """Parse one file; ``sources`` (if given) records the exact bytes that were parsed."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ProblemFileError([Issue(shown, None, "", f"cannot read the file: {err}")]) from None
+    if sources is not None:
+        sources[path] = raw
     try:
         return load_yaml(text)
     except yaml.YAMLError as err:
@@ -30,6 +34,8 @@ def _read(path: Path, shown: str) -> tuple[Any, dict[str, int]]:
         line = mark.line + 1 if mark else None
         reason = getattr(err, "problem", None) or str(err)
         raise ProblemFileError([Issue(shown, line, "", f"not valid YAML: {reason}")]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ProblemFileError([Issue(shown, None, "", "not valid YAML: nested too deeply")]) from None
 
 
 def _slug(c: Checker, value: Any, path: str) -> str:
@@ -39,21 +45,29 @@ def _slug(c: Checker, value: Any, path: str) -> str:
     return value
 
 
-def load_problem(path: Path, root: Path, strict: bool = True) -> Problem:
-    """Load and validate one problem file; raise ProblemFileError listing every mistake."""
+def load_problem(path: Path, root: Path, strict: bool = True,
+                 sources: dict[Path, bytes] | None = None) -> Problem:
+    """Load and validate one problem file; raise ProblemFileError listing every mistake.
+
+    ``sources``, if given, receives the exact bytes read (so a cache key matches what was parsed).
+    """
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    data, lines = _read(path, shown)
+    data, lines = _read(path, shown, sources)
     problem, issues = validate_problem(data, lines, shown, path.stem, strict)
     if problem is None:
         raise ProblemFileError(issues)
     return problem
 
 
-def load_handouts(problems_dir: Path, root: Path, strict: bool = True) -> tuple[Handout, ...]:
-    """Load the handout index and every problem it lists, collecting mistakes across all files."""
+def load_handouts(problems_dir: Path, root: Path, strict: bool = True,
+                  sources: dict[Path, bytes] | None = None) -> tuple[Handout, ...]:
+    """Load the handout index and every problem it lists, collecting mistakes across all files.
+
+    ``sources``, if given, receives the exact bytes of every file read, keyed by its path.
+    """
     index_path = problems_dir / HANDOUTS_FILE
     shown = index_path.relative_to(root).as_posix()
-    data, lines = _read(index_path, shown)
+    data, lines = _read(index_path, shown, sources)
     c = Checker(shown, lines, strict)
     entries = data.get("handouts") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -72,7 +86,7 @@ def load_handouts(problems_dir: Path, root: Path, strict: bool = True) -> tuple[
                 c.fail(f"{p}.problems[{j}]", f"expected a file problems/{stem}.yml; it does not exist")
                 continue
             try:
-                problems.append(load_problem(file, root, strict))
+                problems.append(load_problem(file, root, strict, sources))
             except ProblemFileError as err:
                 issues.extend(err.issues)
         handouts.append(Handout(

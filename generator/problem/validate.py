@@ -111,7 +111,7 @@ class Checker:
         return value
 
     def choice(self, value: Any, path: str, options: Any) -> str:
-        if value not in options:
+        if not isinstance(value, str) or value not in options:  # (a list or mapping is unhashable)
             self.fail(path, f"expected {_one_of(options)}; got {_describe(value)}")
             return ""
         return value
@@ -164,7 +164,8 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."  # keep messages to one line
 
 
 # ---------------------------------------------------------------- the problem file
@@ -204,12 +205,13 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
 
 def _network(c: Checker, raw: Any) -> Network | None:
     net = c.mapping(raw, "network", NETWORK_KEYS)
-    if not net:
+    if not isinstance(raw, dict):
         return None
     start = len(c.issues)
-    inp = c.mapping(c.required(net, "input", "network"), "network.input", {"name", "size"})
+    raw_input = c.required(net, "input", "network")
+    inp = c.mapping(raw_input, "network.input", {"name", "size"})
     input_name = c.name(inp.get("name", "x"), "network.input.name")
-    input_size = c.integer(c.required(inp, "size", "network.input") if inp else 1,
+    input_size = c.integer(c.required(inp, "size", "network.input") if isinstance(raw_input, dict) else 1,
                            "network.input.size", 1, MAX_UNITS)
     bias = c.choice(net.get("bias", "separate"), "network.bias", BIAS_CONVENTIONS)
     loss = c.choice(c.required(net, "loss", "network"), "network.loss", LOSSES)
@@ -369,6 +371,7 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
         if not (isinstance(labels, list) and len(labels) == 2):
             c.fail(f"{p}.labels", f"expected two labels [below, at or above threshold]; got {_describe(labels)}")
             labels = ["0", "1"]
+        labels = [c.text(label, f"{p}.labels[{k}]", default="") for k, label in enumerate(labels)]
         out.append(Question(
             number=number,
             text=c.text(d.get("text", ""), f"{p}.text", default=""),

@@ -17,18 +17,24 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], seen: set[int] | None = None) -> None:
+    # an anchor's node is shared by all its aliases: walk it once (a self-referencing alias,
+    # `&a [*a]`, would recurse forever, and nested aliases would cost exponential time)
+    seen = set() if seen is None else seen
     lines[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = f"{path}.{key.value}" if path else str(key.value)
-            _walk(value, child, lines)
+            _walk(value, child, lines, seen)
             lines[child] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines)
+            _walk(item, child, lines, seen)
 
 
 def line_of(lines: dict[str, int], path: str) -> int | None:

@@ -1,0 +1,188 @@
+"""problems/problem.schema.json: the JSON Schema editors use for problem files agrees with the
+validator (generator/problem/validate.py) and the op table, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT_DIR
+from generator.graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
+from generator.problem import validate
+from generator.problem.load import HANDOUTS_FILE
+from generator.scaffold import render_template
+
+SCHEMA_PATH = ROOT_DIR / "problems" / "problem.schema.json"
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+PROBLEM_FILES = sorted(p for p in (ROOT_DIR / "problems").glob("*.yml") if p.name != HANDOUTS_FILE)
+HEADER = "# yaml-language-server: $schema=problem.schema.json"
+
+
+def errors(data) -> list[str]:
+    return [e.message for e in VALIDATOR.iter_errors(data)]
+
+
+def test_schema_is_a_valid_draft_2020_12_schema():
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=[p.stem for p in PROBLEM_FILES])
+def test_every_problem_file_validates_against_the_schema(path):
+    assert errors(yaml.safe_load(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=[p.stem for p in PROBLEM_FILES])
+def test_every_problem_file_names_the_schema_on_its_first_line(path):
+    assert path.read_text(encoding="utf-8").splitlines()[0] == HEADER
+
+
+def test_the_new_problem_template_validates_and_names_the_schema():
+    text = render_template("A title", "002")
+    assert text.splitlines()[0] == HEADER
+    assert errors(yaml.safe_load(text)) == []
+
+
+# ---------------------------------------------------------------- no drift from the code
+
+
+def test_enums_equal_the_op_table():
+    net = SCHEMA["properties"]["network"]["properties"]
+    layer = SCHEMA["$defs"]["layer"]["properties"]
+    assert sorted(layer["activation"]["enum"]) == sorted(ACTIVATIONS)
+    assert sorted(net["loss"]["enum"]) == sorted(LOSSES)
+    assert sorted(net["bias"]["enum"]) == sorted(BIAS_CONVENTIONS)
+
+
+def test_keys_equal_the_validator_keys():
+    assert set(SCHEMA["properties"]) == set(validate.TOP_KEYS)
+    assert set(SCHEMA["properties"]["network"]["properties"]) == validate.NETWORK_KEYS
+    assert set(SCHEMA["$defs"]["layer"]["properties"]) == validate.LAYER_KEYS
+    assert set(SCHEMA["$defs"]["question"]["properties"]) == validate.QUESTION_KEYS
+    question = SCHEMA["$defs"]["question"]["properties"]
+    assert sorted(question["ask"]["enum"]) == sorted(validate.ASKS)
+    assert tuple(question["part"]["enum"]) == validate.PARTS
+    assert question["layer"]["maximum"] == validate.MAX_LAYERS
+    layers = SCHEMA["properties"]["network"]["properties"]["layers"]
+    assert layers["maxItems"] == validate.MAX_LAYERS
+    assert SCHEMA["$defs"]["layer"]["properties"]["size"]["maximum"] == validate.MAX_UNITS
+
+
+def test_per_ask_required_fields_equal_the_validator():
+    found = {}
+    for rule in SCHEMA["$defs"]["question"]["allOf"]:
+        ask = rule["if"]["properties"]["ask"]["const"]
+        found[ask] = set(rule["then"].get("required", []))
+    for ask, needs in validate.ASKS.items():
+        assert found.get(ask, set()) == needs, ask
+
+
+def test_name_and_reference_patterns_equal_the_validator():
+    assert SCHEMA["$defs"]["name"]["pattern"] == validate.NAME.pattern
+    pattern = re.compile(SCHEMA["$defs"]["reference"]["pattern"])
+    for text in ["x", "W1[1,2]", " a [ 1 ] ", "yhat", "W2[1, 0]", "z[1]", "1x", "W1[1,2,3]", "a[-1]",
+                 "a.b", "W1[]", "a[1", "__import__('os')", ""]:
+        assert bool(pattern.search(text)) == bool(validate.REF.match(text)), text
+
+
+# ---------------------------------------------------------------- numbers written as text
+
+
+def _fraction_ok(text: str) -> bool:
+    try:
+        Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
+
+NUMBER_TEXT = re.compile(SCHEMA["$defs"]["number"]["anyOf"][1]["pattern"])
+
+
+@pytest.mark.parametrize("text", ["1/3", "-2/7", " 0.25 ", "1e-3", ".5", "5.", "+1_000", " 3/4 "])
+def test_number_text_accepted(text):
+    assert _fraction_ok(text) and NUMBER_TEXT.search(text)
+
+
+@pytest.mark.parametrize("text", ["abc", "1/0", "2*3", "sqrt(2)", "nan", "inf", "1.5/2", ".", "", "0x10"])
+def test_number_text_rejected(text):
+    assert not _fraction_ok(text) and not NUMBER_TEXT.search(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" "), st.text(alphabet="0123456789+-_./eExn", max_size=12), st.text(alphabet=" "))
+def test_number_text_pattern_agrees_with_the_validator(before, core, after):
+    # (spaces only around the number: Python versions differ on spaces around the '/')
+    text = before + core + after
+    assert bool(NUMBER_TEXT.search(text)) == _fraction_ok(text)
+
+
+# ---------------------------------------------------------------- broken documents are rejected
+
+
+def _base() -> dict:
+    return yaml.safe_load(PROBLEM_FILES[0].read_text(encoding="utf-8"))
+
+
+def _broken(fn) -> dict:
+    data = copy.deepcopy(_base())
+    fn(data)
+    return data
+
+
+BROKEN = {
+    "unknown activation": lambda d: d["network"]["layers"][0].update(activation="sigmiod"),
+    "unknown loss": lambda d: d["network"].update(loss="cross_entropy"),
+    "unknown bias": lambda d: d["network"].update(bias="both"),
+    "unknown top key": lambda d: d.update(learning_rat=2),
+    "unknown layer key": lambda d: d["network"]["layers"][0].update(units=3),
+    "missing title": lambda d: d.pop("title"),
+    "missing network": lambda d: d.pop("network"),
+    "missing input size": lambda d: d["network"]["input"].pop("size"),
+    "no layers": lambda d: d["network"].update(layers=[]),
+    "layer size zero": lambda d: d["network"]["layers"][0].update(size=0),
+    "bad name": lambda d: d["network"]["layers"][0].update(pre="1a"),
+    "weight is text": lambda d: d["values"].update(W2=[[1, "abc", 2]]),
+    "weight is a boolean": lambda d: d["values"].update(W2=[[1, True, 2]]),
+    "infinite weight": lambda d: d["values"].update(W2=[[1, float("inf"), 2]]),
+    "empty matrix": lambda d: d["values"].update(W2=[]),
+    "rounding 0": lambda d: d.update(rounding=0),
+    "unknown ask": lambda d: d["questions"][0].update(ask="draw"),
+    "value without of": lambda d: d["questions"].append({"number": "99", "ask": "value"}),
+    "local without wrt": lambda d: d["questions"].append({"number": "99", "ask": "local", "of": "b"}),
+    "gradient with two wrt": lambda d: d["questions"].append(
+        {"number": "99", "ask": "gradient", "wrt": ["W2[1,1]", "W2[1,2]"]}),
+    "prose without answer": lambda d: d["questions"].append({"number": "99", "ask": "prose"}),
+    "update without learning rate": lambda d: d.pop("learning_rate"),
+    "bad reference": lambda d: d["questions"].append({"number": "99", "ask": "value", "of": "x.real"}),
+    "empty questions": lambda d: d.update(questions=[]),
+    "three labels": lambda d: d["questions"][7].update(labels=["a", "b", "c"]),
+    "bad weight notation": lambda d: d.update(weight_notation="tensor"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_document_is_rejected_by_the_schema(name):
+    assert errors(_broken(BROKEN[name])), name
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_document_is_rejected_by_the_validator_too(name, tmp_path):
+    """The same documents, through the generator: the schema only flags what the validator rejects."""
+    from generator.errors import ProblemFileError
+    from generator.problem.load import load_problem
+
+    path = tmp_path / "problem.yml"
+    path.write_text(yaml.safe_dump(_broken(BROKEN[name])), encoding="utf-8")
+    with pytest.raises(ProblemFileError):
+        load_problem(path, tmp_path, strict=True)
