@@ -1,7 +1,8 @@
 # Backprop, worked — build, test and serve the static site.
 #
 #   make / make site   set up, generate docs/ pages, build the site into site/
-#   make test          same, then run pytest (also needs chromium)
+#   make test          same, then run pytest, including the browser tests in tests/browser/
+#                      (Playwright for Python from requirements.txt, driving Debian's chromium)
 #   make serve         set up, then mkdocs serve on $(DEV_ADDR), regenerating edited problems
 #   make bench         set up, then python -m generator.bench
 #   make clean         remove site/, .venv/, vendored assets and stamps
@@ -33,6 +34,9 @@ KATEX_SRC   := vendor/node_modules/katex/dist
 KATEX_DIR   := docs/assets/katex
 NPM_STAMP   := vendor/node_modules/.package-lock.json
 KATEX_STAMP := $(KATEX_DIR)/.installed
+# iframe-worker's shim: lets the site search run from file:// (mkdocs.yml extra.polyfills)
+IFW_DIR     := docs/assets/iframe-worker
+IFW_STAMP   := $(IFW_DIR)/.installed
 
 # Debian packages needed (checked through the commands they provide); `make test`
 # adds chromium. Target-specific values also apply to the targets' prerequisites.
@@ -43,13 +47,15 @@ test: SYSTEM_PKGS := graphviz nodejs npm chromium
 
 # --- Targets -----------------------------------------------------------------
 
-# Generate the pages, make sure KaTeX is still in docs/ (cheap no-op), build the site.
+# Generate the pages, make sure KaTeX and the shim are still in docs/ (cheap no-op), build the site.
 site: setup
 	$(GENERATE)
-	@$(MAKE) --no-print-directory $(KATEX_STAMP)
+	@$(MAKE) --no-print-directory $(KATEX_STAMP) $(IFW_STAMP)
 	$(MKDOCS) build --strict --site-dir site
 
-# Build the site, then run the test suite; a failing pytest fails `make test`.
+# Build the site, then run the test suite; a failing pytest fails `make test`. The browser tests
+# (tests/browser/) drive /usr/bin/chromium (ensured above) through Playwright's own Node driver,
+# which the playwright wheel bundles: no `playwright install`, no browser download.
 test: site
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
@@ -65,11 +71,11 @@ bench: setup
 	$(PY) -m generator.bench
 
 clean:
-	rm -rf site $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) *.egg-info
+	rm -rf site $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) $(IFW_DIR) *.egg-info
 
 # --- Set-up (idempotent; stamp files make the second run cheap) ----------------
 
-setup: system $(STAMPS)/venv $(KATEX_STAMP)
+setup: system $(STAMPS)/venv $(KATEX_STAMP) $(IFW_STAMP)
 
 # Stage 1: system packages (a few `command -v` checks; apt-get only if missing).
 system:
@@ -103,4 +109,12 @@ $(KATEX_STAMP): $(NPM_STAMP)
 	cp $(KATEX_SRC)/katex.min.js $(KATEX_SRC)/katex.min.css $(KATEX_DIR)/
 	cp -R $(KATEX_SRC)/fonts $(KATEX_DIR)/fonts
 	cp $(KATEX_SRC)/contrib/auto-render.min.js $(KATEX_DIR)/contrib/
+	@touch $@
+
+# Stage 3c: iframe-worker's shim (same npm pin), which mkdocs-material's offline plugin needs for
+# search from file://; listed in mkdocs.yml `extra.polyfills` so the plugin adds no CDN copy.
+$(IFW_STAMP): $(NPM_STAMP)
+	rm -rf $(IFW_DIR)
+	mkdir -p $(IFW_DIR)
+	cp vendor/node_modules/iframe-worker/shim/index.js $(IFW_DIR)/shim.js
 	@touch $@

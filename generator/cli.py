@@ -51,8 +51,9 @@ examples:
 
 def _parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="python -m generator", description=DESCRIPTION,
-                                     epilog=EPILOG, formatter_class=raw)
+    invoked = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    prog = invoked if invoked and invoked not in ("__main__.py", "-c") else "python -m generator"
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="project folder holding problems/ and docs/ (default: the current folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{build,check,new}")

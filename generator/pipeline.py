@@ -16,9 +16,12 @@ from typing import Callable
 from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256, state_bytes, toolchain_hash
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
-from .problem.spec import Handout, Problem
+from .problem.spec import ExpressionProblem, Handout, Problem
+from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
+from .render.expression_page import expression_dot, render_expression_page
+from .solve.expression import ExpressionSolution, solve_expression
 from .render import dot
-from .render.page import GRAPH_SVG, NETWORK_SVG, render_page
+from .render.page import render_page
 from .render.site import handout_dir, render_handout, render_home
 from .render.svg import to_svg
 from .solve.solution import Solution, solve
@@ -70,17 +73,25 @@ class BuildResult:
 
 def solve_all(handouts: tuple[Handout, ...]) -> list[tuple[Handout, Solution]]:
     """Solve and verify every problem; the first failure stops the build before any write."""
-    return [(h, solve(p)) for h in handouts for p in h.problems]
+    return [(h, solve_problem(p)) for h in handouts for p in h.problems]
 
 
-def render_problem(h: Handout, s: Solution) -> dict[str, bytes]:
+def solve_problem(problem: Problem | ExpressionProblem) -> Solution | ExpressionSolution:
+    """Solve and verify one problem of either kind."""
+    return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
+
+
+def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:
     """One problem's page and drawings, as bytes keyed by their path under docs/."""
     base = f"{handout_dir(h)}/{s.problem.slug}"
-    files = {
-        f"{base}.md": render_page(s, s.problem.slug, h.title),
-        f"{base}/{NETWORK_SVG}": to_svg(dot.network(s.problem, s.graph)),
-        f"{base}/{GRAPH_SVG}": to_svg(dot.computation_graph(s.problem, s.graph, s.values, s.grads)),
-    }
+    if isinstance(s, ExpressionSolution):
+        files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title)}
+        if s.problem.definitions:
+            files[f"{base}/{EXPRESSION_GRAPH_SVG}"] = to_svg(expression_dot(s))
+        return {k: v.encode("utf-8") for k, v in files.items()}
+    files = {f"{base}.md": render_page(s, s.problem.slug, h.title)}
+    # the layer diagram, the computation graphs and one highlighted path per chain-rule answer
+    files.update({f"{base}/{name}": to_svg(text) for name, text in dot.drawings(s).items()})
     return {k: v.encode("utf-8") for k, v in files.items()}
 
 
@@ -146,7 +157,7 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
                 continue
             if progress is not None:
                 progress(index, total, stem)
-            rendered = render_problem(h, solve(problem))
+            rendered = render_problem(h, solve_problem(problem))
             files.update(rendered)
             fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, stem, rendered)
             if force:

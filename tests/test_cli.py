@@ -130,7 +130,9 @@ def test_new_creates_a_valid_problem_and_lists_it(project_copy):
     assert added == ["      - 002-small-net"]
     assert new.replace("      - 002-small-net\n", "", 1) == old
     listed = yaml.safe_load(new)["handouts"]
-    assert next(h for h in listed if h["id"] == "002")["problems"] == [REAL, "002-small-net"]
+    before = next(h for h in yaml.safe_load(old)["handouts"] if h["id"] == "002")["problems"]
+    assert REAL in before
+    assert next(h for h in listed if h["id"] == "002")["problems"] == before + ["002-small-net"]
     build = run_cli(root, "build", "--strict")
     assert build.returncode == 0, build.stderr
     assert "  regenerated 002-small-net" in build.stdout
@@ -140,13 +142,16 @@ def test_new_creates_a_valid_problem_and_lists_it(project_copy):
 def test_new_under_a_handout_with_no_problems(project_copy):
     root = project_copy()
     index = root / "problems" / "handouts.yml"
+    index.write_text(index.read_text(encoding="utf-8") + (
+        '  - id: "005"\n    slug: 005-empty\n    title: Empty\n    file: none.txt\n'
+        '    summary: A handout with no problems yet.\n    problems: []\n'), encoding="utf-8")
     old = index.read_text(encoding="utf-8")
-    assert run_cli(root, "new", "000-first", "--handout", "000").returncode == 0
+    assert run_cli(root, "new", "005-first", "--handout", "005").returncode == 0
     new = index.read_text(encoding="utf-8")
-    assert "    problems:\n      - 000-first\n" in new
+    assert "    problems:\n      - 005-first\n" in new
     assert new.count("problems: []") == old.count("problems: []") - 1
     assert new.splitlines()[0] == old.splitlines()[0]  # the header comment survives
-    assert yaml.safe_load((root / "problems" / "000-first.yml").read_text())["title"] == "First"
+    assert yaml.safe_load((root / "problems" / "005-first.yml").read_text())["title"] == "First"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -371,7 +371,7 @@ def assert_printed(text: str, expected: float, figures: int, what: str, cell: bo
 
 def page_sections(markdown: str) -> dict[str, str]:
     """Question number -> its section, with the solution's indentation removed."""
-    parts = re.split(r"^## Question (\S+)[ \t]*$", markdown, flags=re.M)
+    parts = re.split(r"^## Question (\S+)(?: \{#[^}]*\})?[ \t]*$", markdown, flags=re.M)
     return {number: re.sub(r"^    ", "", body, flags=re.M) for number, body in zip(parts[1::2], parts[2::2])}
 
 

@@ -6,6 +6,7 @@ list's length, rename an activation) and on the raw text."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -118,11 +119,38 @@ def mutated_text(draw) -> str:
     return text
 
 
+PROSE = ("title", "section", "intro", "handout", "text", "note", "answer")
+
+
+def _without_prose(obj: Any) -> Any:
+    """A validated problem with its prose blanked: prose does not change what solve() does."""
+    if dataclasses.is_dataclass(obj):
+        names = {f.name for f in dataclasses.fields(obj)}
+        changes = {n: "" for n in PROSE if n in names and isinstance(getattr(obj, n), str)}
+        if "questions" in names:
+            changes["questions"] = tuple(_without_prose(q) for q in obj.questions)
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
+_SOLVED: list[Any] = []  # problems (prose blanked) already solved without error
+
+
+def _solve_once(problem: Any) -> None:
+    """Solve, skipping problems equal to one already solved (text edits in prose are common)."""
+    key = _without_prose(problem)
+    if any(key == seen for seen in _SOLVED):
+        return
+    solve(problem)
+    _SOLVED.append(key)
+    del _SOLVED[:-20]
+
+
 def load_and_solve(folder: Path, strict: bool) -> None:
     """Success or a GeneratorError; every issue of a ProblemFileError names the file."""
     path = folder / NAME
     try:
-        solve(load_problem(path, folder, strict=strict))
+        _solve_once(load_problem(path, folder, strict=strict))
     except ProblemFileError as err:
         assert err.issues, "a ProblemFileError must list at least one issue"
         for issue in err.issues:

@@ -23,6 +23,8 @@ from generator.scaffold import render_template
 
 SCHEMA_PATH = ROOT_DIR / "problems" / "problem.schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+NETWORK = SCHEMA["$defs"]["networkProblem"]  # a network problem (no `kind`)
+EXPRESSION = SCHEMA["$defs"]["expressionProblem"]  # kind: expression
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 PROBLEM_FILES = sorted(p for p in (ROOT_DIR / "problems").glob("*.yml") if p.name != HANDOUTS_FILE)
 HEADER = "# yaml-language-server: $schema=problem.schema.json"
@@ -57,7 +59,7 @@ def test_the_new_problem_template_validates_and_names_the_schema():
 
 
 def test_enums_equal_the_op_table():
-    net = SCHEMA["properties"]["network"]["properties"]
+    net = NETWORK["properties"]["network"]["properties"]
     layer = SCHEMA["$defs"]["layer"]["properties"]
     assert sorted(layer["activation"]["enum"]) == sorted(ACTIVATIONS)
     assert sorted(net["loss"]["enum"]) == sorted(LOSSES)
@@ -65,26 +67,50 @@ def test_enums_equal_the_op_table():
 
 
 def test_keys_equal_the_validator_keys():
-    assert set(SCHEMA["properties"]) == set(validate.TOP_KEYS)
-    assert set(SCHEMA["properties"]["network"]["properties"]) == validate.NETWORK_KEYS
+    assert set(NETWORK["properties"]) == set(validate.TOP_KEYS)
+    assert set(NETWORK["properties"]["network"]["properties"]) == validate.NETWORK_KEYS
     assert set(SCHEMA["$defs"]["layer"]["properties"]) == validate.LAYER_KEYS
     assert set(SCHEMA["$defs"]["question"]["properties"]) == validate.QUESTION_KEYS
     question = SCHEMA["$defs"]["question"]["properties"]
     assert sorted(question["ask"]["enum"]) == sorted(validate.ASKS)
     assert tuple(question["part"]["enum"]) == validate.PARTS
     assert question["layer"]["maximum"] == validate.MAX_LAYERS
-    layers = SCHEMA["properties"]["network"]["properties"]["layers"]
+    layers = NETWORK["properties"]["network"]["properties"]["layers"]
     assert layers["maxItems"] == validate.MAX_LAYERS
     assert SCHEMA["$defs"]["layer"]["properties"]["size"]["maximum"] == validate.MAX_UNITS
 
 
-def test_per_ask_required_fields_equal_the_validator():
+def _required_per_ask(question: dict) -> dict[str, set[str]]:
     found = {}
-    for rule in SCHEMA["$defs"]["question"]["allOf"]:
+    for rule in question["allOf"]:
         ask = rule["if"]["properties"]["ask"]["const"]
         found[ask] = set(rule["then"].get("required", []))
+    return found
+
+
+def test_per_ask_required_fields_equal_the_validator():
+    found = _required_per_ask(SCHEMA["$defs"]["question"])
     for ask, needs in validate.ASKS.items():
         assert found.get(ask, set()) == needs, ask
+
+
+def test_expression_problem_keys_equal_the_validator():
+    from generator.problem import validate_expression as ve
+
+    assert set(EXPRESSION["properties"]) == ve.TOP_KEYS
+    question = SCHEMA["$defs"]["expressionQuestion"]
+    assert set(question["properties"]) == ve.QUESTION_KEYS
+    assert sorted(question["properties"]["ask"]["enum"]) == sorted(ve.ASKS)
+    assert set(SCHEMA["$defs"]["claim"]["properties"]) == ve.CLAIM_KEYS
+    found = _required_per_ask(question)
+    for ask, needs in ve.ASKS.items():
+        assert found.get(ask, set()) == needs, ask
+
+
+def test_formula_length_equals_the_parser_limit():
+    from generator.problem.expr import MAX_LENGTH
+
+    assert SCHEMA["$defs"]["formula"]["maxLength"] == MAX_LENGTH
 
 
 def test_name_and_reference_patterns_equal_the_validator():
@@ -106,6 +132,15 @@ def _fraction_ok(text: str) -> bool:
     return True
 
 
+def _validator_says(text: str) -> str:
+    """'ok', 'range' (a number, but too large or with a huge exponent) or 'no'."""
+    c = validate.Checker("f.yml", {}, strict=True)
+    c.number(text, "n")
+    if not c.issues:
+        return "ok"
+    return "range" if ("from -" in c.issues[0].message or "exponent" in c.issues[0].message) else "no"
+
+
 NUMBER_TEXT = re.compile(SCHEMA["$defs"]["number"]["anyOf"][1]["pattern"])
 
 
@@ -124,14 +159,17 @@ def test_number_text_rejected(text):
 def test_number_text_pattern_agrees_with_the_validator(before, core, after):
     # (spaces only around the number: Python versions differ on spaces around the '/')
     text = before + core + after
-    assert bool(NUMBER_TEXT.search(text)) == _fraction_ok(text)
+    says = _validator_says(text)
+    # the pattern cannot check the size (|x| <= 1.8e308): only there may the two differ
+    assert bool(NUMBER_TEXT.search(text)) == (says != "no"), (text, says)
+    assert (says == "ok") == _fraction_ok(text) or says == "range"
 
 
 # ---------------------------------------------------------------- broken documents are rejected
 
 
 def _base() -> dict:
-    return yaml.safe_load(PROBLEM_FILES[0].read_text(encoding="utf-8"))
+    return yaml.safe_load((ROOT_DIR / "problems" / "002-neural-networks-are-fun.yml").read_text(encoding="utf-8"))
 
 
 def _broken(fn) -> dict:
@@ -167,6 +205,8 @@ BROKEN = {
     "bad reference": lambda d: d["questions"].append({"number": "99", "ask": "value", "of": "x.real"}),
     "empty questions": lambda d: d.update(questions=[]),
     "three labels": lambda d: d["questions"][7].update(labels=["a", "b", "c"]),
+    "a label that is a list": lambda d: d["questions"][7].update(labels=[["a"], "b"]),
+    "an unknown kind": lambda d: d.update(kind="graph"),
     "bad weight notation": lambda d: d.update(weight_notation="tensor"),
 }
 
@@ -184,5 +224,44 @@ def test_broken_document_is_rejected_by_the_validator_too(name, tmp_path):
 
     path = tmp_path / "problem.yml"
     path.write_text(yaml.safe_dump(_broken(BROKEN[name])), encoding="utf-8")
+    with pytest.raises(ProblemFileError):
+        load_problem(path, tmp_path, strict=True)
+
+
+# ---------------------------------------------------------------- kind: expression
+
+
+EXPRESSION_BASE = {
+    "kind": "expression", "title": "T", "handout": "000", "variables": ["x"],
+    "questions": [{"number": "1", "ask": "derivative", "of": "sin(x) * x^2", "wrt": "x"}],
+}
+
+EXPRESSION_BROKEN = {
+    "no variables": lambda d: d.update(variables=[]),
+    "unknown top key": lambda d: d.update(network={}),
+    "unknown ask": lambda d: d["questions"][0].update(ask="integral"),
+    "derivative without wrt": lambda d: d["questions"][0].pop("wrt"),
+    "formula too long": lambda d: d["questions"][0].update(of="x+" * 300 + "x"),
+    "claim with both sides": lambda d: d["questions"].append(
+        {"number": "2", "ask": "claims", "claims": [{"where": "w", "statement": "s", "lhs": "x",
+                                                      "derivative_of": "x", "rhs": "x"}]}),
+    "general not a boolean": lambda d: d["questions"][0].update(general="yes"),
+}
+
+
+def test_minimal_expression_problem_validates():
+    assert errors(EXPRESSION_BASE) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPRESSION_BROKEN))
+def test_broken_expression_document_is_rejected(name, tmp_path):
+    from generator.errors import ProblemFileError
+    from generator.problem.load import load_problem
+
+    data = copy.deepcopy(EXPRESSION_BASE)
+    EXPRESSION_BROKEN[name](data)
+    assert errors(data), name
+    path = tmp_path / "problem.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ProblemFileError):
         load_problem(path, tmp_path, strict=True)

@@ -48,10 +48,11 @@ pytestmark = [
 
 
 def problem_pages() -> list[tuple[str, str, Path, Path]]:
-    """(handout slug, problem stem, problem file, built HTML page) for every listed problem."""
+    """(handout slug, problem stem, problem file, built HTML page) for every listed problem.
+    Pages are <stem>.html (mkdocs.yml: use_directory_urls: false, for browsing from disk)."""
     handouts = yaml.safe_load((ROOT_DIR / "problems" / "handouts.yml").read_text(encoding="utf-8"))
     return [(h["slug"], stem, ROOT_DIR / "problems" / f"{stem}.yml",
-             SITE / "handouts" / h["slug"] / stem / "index.html")
+             SITE / "handouts" / h["slug"] / f"{stem}.html")
             for h in handouts["handouts"] for stem in (h.get("problems") or [])]
 
 

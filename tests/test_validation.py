@@ -20,7 +20,7 @@ from generator.problem.load import load_handouts, load_problem
 BROKEN = TESTS / "broken"
 MINIMAL = TESTS / "data" / "minimal.yml"
 ACTIVATION_NAMES = "identity, relu, sigmoid, tanh"
-TOP_KEYS = ("handout, intro, learning_rate, network, questions, rounding, section, symbols, title, "
+TOP_KEYS = ("handout, intro, kind, learning_rate, network, questions, rounding, section, symbols, title, "
             "values, weight_notation")
 
 # file -> (field path, message); the file name and line number are added by the test

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # node kinds: leaves first, then the three op families of the op table
-LEAF_KINDS = ("input", "target", "param")
+LEAF_KINDS = ("input", "target", "param", "const")  # const: given, not learned
 OP_KINDS = ("linear", "activation", "loss")
 
 

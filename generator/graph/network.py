@@ -37,7 +37,7 @@ def build_graph(problem: Problem) -> Graph:
 
     def leaf(name: str, kind: str, layer: int | None = None) -> Node:
         latex = symbol(problem, name)
-        if kind == "param" and name not in problem.symbols:
+        if kind in ("param", "const") and name not in problem.symbols:
             head = name.rstrip("0123456789") or name  # W1 -> W_{1} or W^{1}, as the handout writes
             latex = f"{head}^{{{layer}}}" if problem.weight_notation == "superscript" else f"{head}_{{{layer}}}"
         return Node(name, kind, (), shape[name], latex, layer=layer)
@@ -45,10 +45,11 @@ def build_graph(problem: Problem) -> Graph:
     nodes = [leaf(net.input_name, "input")]
     prev = net.input_name
     for l, layer in enumerate(net.layers, start=1):
-        nodes.append(leaf(layer.weight, "param", l))
+        kind = "const" if layer.fixed else "param"
+        nodes.append(leaf(layer.weight, kind, l))
         inputs = (prev, layer.weight)
         if net.bias == "separate":
-            nodes.append(leaf(layer.bias, "param", l))
+            nodes.append(leaf(layer.bias, kind, l))
             inputs += (layer.bias,)
         nodes.append(Node(layer.pre, "linear", inputs, shape[layer.pre], symbol(problem, layer.pre),
                           op=net.bias, layer=l))

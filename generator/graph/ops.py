@@ -48,6 +48,27 @@ def _sigmoid(a: Array) -> Array:
     return out
 
 
+class sigma(sp.Function):  # noqa: N801 - named as printed
+    """sigma(x) = 1 / (1 + e^{-x}) as a sympy function that keeps its name on the page.
+
+    Its derivative rule sigma' = sigma (1 - sigma) is stated here, beside it, and checked by the
+    tests against the derivative of the exponential form.
+    """
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sigma(self.args[0]) * (1 - sigma(self.args[0]))
+
+    def _eval_rewrite_as_exp(self, x: sp.Expr, **kwargs) -> sp.Expr:
+        return 1 / (1 + sp.exp(-x))
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None) -> str:
+        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
 def _sym_relu(a: sp.Expr) -> sp.Expr:
     return sp.Piecewise((a, a > 0), (0, True))
 

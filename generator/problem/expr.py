@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 import sympy as sp
 
 from ..errors import GeneratorError
-from ..graph.ops import ACTIVATIONS
+from ..graph.ops import ACTIVATIONS, sigma
 
 MAX_LENGTH = 500  # characters
 MAX_DEPTH = 50  # nested parentheses, function calls, signs and powers
@@ -59,8 +59,8 @@ FUNCTIONS: dict[str, Function] = {
     "log": Function(_log, (1, 2)),  # log(x) is the natural log; log(x, b) to base b
     "sqrt": Function(sp.sqrt, (1,)),
     "tanh": Function(ACTIVATIONS["tanh"].sym_forward, (1,)),
-    "sigma": Function(ACTIVATIONS["sigmoid"].sym_forward, (1,)),
-    "sigmoid": Function(ACTIVATIONS["sigmoid"].sym_forward, (1,)),
+    "sigma": Function(sigma, (1,)),  # kept as sigma on the page; its rule lives in the op table
+    "sigmoid": Function(sigma, (1,)),
     "relu": Function(ACTIVATIONS["relu"].sym_forward, (1,)),
 }
 

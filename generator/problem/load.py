@@ -11,6 +11,7 @@ import yaml
 from ..errors import Issue, ProblemFileError
 from .spec import Handout, Problem
 from .validate import Checker, validate_problem
+from .validate_expression import validate_expression_problem
 from .yaml_lines import load_yaml
 
 HANDOUTS_FILE = "handouts.yml"
@@ -36,6 +37,8 @@ def _read(path: Path, shown: str, sources: dict[Path, bytes] | None = None) -> t
         raise ProblemFileError([Issue(shown, line, "", f"not valid YAML: {reason}")]) from None
     except RecursionError:  # PyYAML composes nested collections recursively
         raise ProblemFileError([Issue(shown, None, "", "not valid YAML: nested too deeply")]) from None
+    except (ValueError, OverflowError) as err:  # e.g. a date 2024-13-45, or a 5000-digit integer
+        raise ProblemFileError([Issue(shown, None, "", f"not valid YAML: {err}")]) from None
 
 
 def _slug(c: Checker, value: Any, path: str) -> str:
@@ -53,7 +56,10 @@ def load_problem(path: Path, root: Path, strict: bool = True,
     """
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     data, lines = _read(path, shown, sources)
-    problem, issues = validate_problem(data, lines, shown, path.stem, strict)
+    if isinstance(data, dict) and data.get("kind") == "expression":
+        problem, issues = validate_expression_problem(data, lines, shown, path.stem, strict)
+    else:
+        problem, issues = validate_problem(data, lines, shown, path.stem, strict)
     if problem is None:
         raise ProblemFileError(issues)
     return problem

@@ -29,6 +29,7 @@ class Layer:
     post: str
     weight: str
     bias: str
+    fixed: bool = False  # weights given but not learned (e.g. a sum written as a layer of ones)
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,63 @@ class Handout:
     file: str
     summary: str
     problems: tuple[Problem, ...] = field(default=())
+
+
+# ---------------------------------------------------------------- scalar expression problems
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One named step of a scalar computation, e.g. u = sin(x); ``formula`` is a sympy object."""
+
+    name: str
+    formula: object  # sympy.Expr over the variables and earlier names
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A formula a handout states; the generator decides whether it holds."""
+
+    where: str  # where the handout says it, e.g. "002, section 1(d), activation table"
+    statement: str  # the statement in LaTeX, as the handout writes it
+    lhs: object  # sympy.Expr
+    rhs: object  # sympy.Expr
+    variable: str  # the variable the sample points vary
+    lhs_is_derivative_of: object | None = None  # when set, lhs = d/dvariable of this
+
+
+@dataclass(frozen=True)
+class ExpressionQuestion:
+    """A question about a scalar computation."""
+
+    number: str
+    text: str
+    ask: str  # derivative | chain | claims | prose | graph
+    of: object | None = None  # a sympy.Expr or a definition name
+    of_name: str = ""
+    wrt: str = ""
+    general: bool = False  # chain with the inner derivatives left as symbols (product/quotient rule)
+    forms: tuple = ()  # equivalent forms of a derivative to show and verify
+    claims: tuple[Claim, ...] = ()
+    answer: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExpressionProblem:
+    """A problem file of ``kind: expression``: scalar formulas, their derivatives and claims."""
+
+    path: str
+    slug: str
+    title: str
+    handout: str
+    section: str
+    intro: str
+    variables: tuple[str, ...]
+    functions: tuple[str, ...]
+    definitions: tuple[Definition, ...]
+    point: dict[str, Fraction]
+    samples: tuple[Fraction, ...]
+    significant_figures: int
+    symbols: dict[str, str]
+    questions: tuple[ExpressionQuestion, ...]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -15,11 +16,18 @@ from .yaml_lines import line_of
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?\s*$")
 
+# a decimal with an exponent, written as text ('1e-3'): its exponent is checked before Fraction
+EXPONENT = re.compile(r"^\s*[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)[eE]([-+]?\d[\d_]*)\s*$")
+MAX_EXPONENT = 400  # 10^400 is beyond float64 already
+MAX_NUMBER = Fraction(sys.float_info.max)  # numbers are also computed in float64
+MAX_NUMBER_TEXT = "1.8e308"
+
 MAX_UNITS = 4096  # widest layer a problem file may declare
 MAX_LAYERS = 32
 MAX_BATCH = 1024
 
 TOP_KEYS = {
+    "kind": "network (the default) or expression",
     "title": "the page title",
     "handout": "the handout id, e.g. '002'",
     "section": "the handout's section number",
@@ -33,7 +41,7 @@ TOP_KEYS = {
     "questions": "the questions",
 }
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
-LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias"}
+LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
                  "answer", "note"}
 
@@ -122,19 +130,35 @@ class Checker:
             self.fail(path, f"expected a number; got {_describe(value)}")
             return Fraction(0)
         if isinstance(value, int):
-            return Fraction(value)
+            return self._in_range(Fraction(value), value, path)
         if isinstance(value, float):
             if not math.isfinite(value):
                 self.fail(path, f"expected a finite number; got {value}")
                 return Fraction(0)
             return Fraction(repr(value))  # the decimal as written, exactly
         if isinstance(value, str):
+            exponent = EXPONENT.search(value)
+            if exponent and abs(int(exponent.group(1).replace("_", ""))) > MAX_EXPONENT:
+                # 1e999999999 would take Fraction minutes and gigabytes to build
+                self.fail(path, f"expected a number with an exponent from -{MAX_EXPONENT} to {MAX_EXPONENT}; "
+                                f"got {_describe(value)}")
+                return Fraction(0)
             try:
-                return Fraction(value.strip())  # Fraction parses digits only; nothing is evaluated
+                number = Fraction(value.strip())  # Fraction parses digits only; nothing is evaluated
             except (ValueError, ZeroDivisionError):
                 pass
+            else:
+                return self._in_range(number, value, path)
         self.fail(path, f"expected a number; got {_describe(value)}")
         return Fraction(0)
+
+    def _in_range(self, number: Fraction, value: Any, path: str) -> Fraction:
+        """Numbers are also computed in float64: they must fit one."""
+        if abs(number) > MAX_NUMBER:
+            self.fail(path, f"expected a number from -{MAX_NUMBER_TEXT} to {MAX_NUMBER_TEXT}; "
+                            f"got {_describe(value)}")
+            return Fraction(0)
+        return number
 
     def matrix(self, value: Any, path: str, shape: tuple[int, int]) -> Matrix:
         """A matrix of the given (rows, columns); a flat list is one row or one column."""
@@ -182,6 +206,7 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
         elif data is None:
             c.fail("", "the file is empty; expected a mapping with " + ", ".join(TOP_KEYS))
         return None, c.issues
+    c.choice(top.get("kind", "network"), "kind", ("network", "expression"))  # (expression: load.py)
     title = c.text(c.required(top, "title", ""), "title")
     handout = c.text(c.required(top, "handout", ""), "handout", default="")
     section = c.text(top.get("section", ""), "section", default="")
@@ -234,6 +259,7 @@ def _network(c: Checker, raw: Any) -> Network | None:
                 post=c.name(d.get("post", f"h{l}"), f"{p}.post"),
                 weight=c.name(d.get("weight", f"W{l}"), f"{p}.weight"),
                 bias=c.name(d.get("bias", f"b{l}"), f"{p}.bias"),
+                fixed=_flag(c, d.get("fixed", False), f"{p}.fixed"),
             ))
     target = c.name(net.get("target", "y"), "network.target")
     loss_name = c.name(net.get("loss_name", "loss"), "network.loss_name")
@@ -247,6 +273,13 @@ def _network(c: Checker, raw: Any) -> Network | None:
                           f"{', '.join(duplicates)} used twice")
         return None
     return network
+
+
+def _flag(c: Checker, value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        c.fail(path, f"expected true or false; got {_describe(value)}")
+        return False
+    return value
 
 
 def _all_names(net: Network) -> list[str]:
@@ -352,18 +385,25 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
         wrt = tuple(r for r in (_ref(c, w, f"{p}.wrt", net) for w in wrt_list) if r)
         if ask == "update" and rate is None:
             c.fail(f"{p}.ask", "an update needs 'learning_rate' at the top of the file")
+        if ask in ("chain", "gradient", "local", "update") and "wrt" in d and not wrt_list:
+            c.fail(f"{p}.wrt", f"expected {'one quantity' if ask != 'update' else 'one or more quantities'} "
+                               f"for ask: {ask}; got an empty list")
         if ask in ("chain", "gradient", "local") and len(wrt) > 1:
             c.fail(f"{p}.wrt", f"expected one quantity for ask: {ask}; got {len(wrt)}")
         if net and ask == "local" and of and wrt:
             _check_direct_input(c, f"{p}.wrt", net, of, wrt[0])
         if net and ask in ("local", "chain", "gradient", "update"):
-            for field_name, refs in (("of", [of] if of else []), ("wrt", list(wrt))):
+            # a gradient may be taken by a whole matrix or vector; everything else names entries
+            whole_ok = ("wrt",) if ask in ("gradient", "update") else ()
+            for field_name, refs in (("of", [of] if of else []), ("wrt", [] if "wrt" in whole_ok else list(wrt))):
                 for r in refs:
                     _check_entry(c, f"{p}.{field_name}", net, r)
-        if net and ask in ("chain", "gradient", "update"):
+        if net and ask == "update":
             for w in wrt:
                 if not _is_param(net, w.name):
                     c.fail(f"{p}.wrt", f"expected a weight or bias; got {str(w)!r}")
+        if net and ask in ("chain", "gradient"):
+            _check_upstream(c, p, net, of, wrt)
         layer = None
         if "layer" in d:
             layer = c.integer(d["layer"], f"{p}.layer", 1, len(net.layers) if net else 1)
@@ -386,7 +426,8 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
 
 
 def _is_param(net: Network, name: str) -> bool:
-    return any(name == l.weight or (net.bias == "separate" and name == l.bias) for l in net.layers)
+    return any(not l.fixed and (name == l.weight or (net.bias == "separate" and name == l.bias))
+               for l in net.layers)
 
 
 def _ref(c: Checker, raw: Any, path: str, net: Network | None) -> Ref | None:
@@ -414,6 +455,25 @@ def _ref(c: Checker, raw: Any, path: str, net: Network | None) -> Ref | None:
         c.fail(path, f"expected {ref.name}[i] with i in 1..{rows}; got {str(ref)!r}")
         return None
     return ref
+
+
+def _order(net: Network) -> list[str]:
+    """The quantities in the order they are computed."""
+    names = [net.input_name]
+    for layer in net.layers:
+        names += [layer.weight] + ([layer.bias] if net.bias == "separate" else []) + [layer.pre, layer.post]
+    return names + [net.target_name, net.loss_name]
+
+
+def _check_upstream(c: Checker, p: str, net: Network, of: Ref | None, wrt: tuple[Ref, ...]) -> None:
+    """d(of)/d(wrt) needs wrt computed before of (J, the loss, when there is no 'of')."""
+    order = _order(net)
+    top = of.name if of else net.loss_name
+    for w in wrt:
+        if w.name in (net.target_name, net.loss_name) or order.index(w.name) >= order.index(top):
+            c.fail(f"{p}.wrt", f"expected a quantity computed before {top} "
+                               f"({', '.join(n for n in order[:order.index(top)] if n != net.target_name)}); "
+                               f"got {str(w)!r}")
 
 
 def _check_entry(c: Checker, path: str, net: Network, ref: Ref) -> None:

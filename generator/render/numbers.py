@@ -40,7 +40,7 @@ def fraction(x: Fraction) -> str:
     if x.denominator == 1:
         return str(x.numerator)
     decimal = float(x)
-    if Fraction(repr(decimal)) == x and len(repr(decimal)) <= 8:
+    if Fraction(repr(decimal)) == x and len(repr(decimal)) <= 12:
         return repr(decimal)
     sign = "-" if x < 0 else ""
     return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"

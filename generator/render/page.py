@@ -11,13 +11,16 @@ from ..graph.ops import ACTIVATIONS, LOSSES, Linear
 from ..problem.spec import Question
 from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
-from ..solve.solution import (Chain, Classification, Drawing, Local, ParameterCount, Prose,
+from ..solve.solution import (Chain, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
+from . import dot
 from . import numbers as num
+from .site import anchor
 from .symbols import entry, fill, partial, whole
 
-NETWORK_SVG = "network.svg"
-GRAPH_SVG = "computation-graph.svg"
+NETWORK_SVG = dot.NETWORK_SVG
+GRAPH_SVG = dot.GRAPH_SVG
+LEGEND = "../../graph-legend.md"  # from docs/handouts/<handout>/<problem>.md
 NOISE_FLOOR = 1e-6  # below this a central difference cannot resolve a relative error
 MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
 
@@ -67,6 +70,8 @@ class _Renderer:
         self.p = solution.problem
         self.g = solution.graph
         self.figs = solution.problem.significant_figures
+        # the objective's name on the page: J unless the problem names it (symbols: {J: ...})
+        self.J = solution.problem.symbols.get("J", "J")
         self.assets = asset_dir
 
     # ------------------------------------------------------------ helpers
@@ -83,8 +88,48 @@ class _Renderer:
     def exact_of(self, elem: Elem) -> sp.Expr | None:
         return self.s.exact[elem.node][elem.index] if self.s.exact is not None else None
 
-    def figure(self, file: str, alt: str) -> str:
-        return f'<figure markdown="span">\n  ![{alt}]({self.assets}/{file})\n</figure>\n'
+    def figure(self, file: str, alt: str, caption: str = "") -> str:
+        """An SVG drawing with its text alternative, and a caption (on the image's line, so that
+        Markdown inside it is rendered both at the top level and inside a solution)."""
+        alt = alt.replace("[", "(").replace("]", ")")
+        cap = f" <figcaption markdown>{caption}</figcaption>" if caption else ""
+        return f'<figure markdown="span">\n  ![{alt}]({self.assets}/{file}){cap}\n</figure>\n'
+
+    def graph_figures(self) -> str:
+        """The block computation graph and, for small networks, the element-level graph."""
+        legend = f"[How to read these graphs]({LEGEND})"
+        text = self.figure(GRAPH_SVG, f"Computation graph of {self.p.title}, one node per vector or "
+                           f"matrix: {dot.describe(self.g)}; each node shows its shape, its value and "
+                           "its gradient",
+                           "One box per vector or matrix: what it is, its shape, its value and, in red, "
+                           f"its gradient \\(\\partial J / \\partial (\\cdot)\\). {legend}")
+        if not dot.element_level(self.g, self.s.values):
+            return text
+        loss = self.g.objective
+        text += ("\nThe same computation one number at a time: a node per entry, an edge wherever "
+                 "one entry is computed from another.\n\n")
+        return text + self.figure(
+            dot.ELEMENT_SVG,
+            f"Computation graph of {self.p.title}, one node per number, from the inputs and weights "
+            f"to the loss {dot.plain(loss.latex)} = {self.n(float(self.s.values[loss.name][0, 0]))}; "
+            "each node shows its value and its gradient",
+            "One box per number: its symbol, its value and, in red, its gradient "
+            f"\\(\\partial J / \\partial (\\cdot)\\). {legend}")
+
+    def path_figure(self, a: Chain) -> str:
+        """The element-level graph with the paths of ``a`` highlighted (small networks only)."""
+        if not a.paths or not dot.element_level(self.g, self.s.values):
+            return ""
+        param = self.sym(a.param)
+        routes = " and ".join(" → ".join(dot.plain(self.sym(e)) for e in path)
+                              for path in dot.path_nodes(a.param, a.paths))
+        factors = " and ".join(", ".join(self.n(f.value) for f in reversed(path)) for path in a.paths)
+        alt = (f"Computation graph, one node per number, with the path {routes} highlighted; its "
+               f"edges are labelled with the local derivatives {factors}")
+        caption = (f"The {'paths' if len(a.paths) > 1 else 'path'} from \\({param}\\) to "
+                   f"\\({self.g.objective.latex}\\), highlighted; the label on each step is its local "
+                   f"derivative, a factor of the product. [How to read this graph]({LEGEND})")
+        return "\n" + self.figure(dot.path_file(a.param), alt, caption)
 
     # ------------------------------------------------------------ page parts
 
@@ -101,9 +146,9 @@ class _Renderer:
             text += f"\nLearning rate \\(\\eta = {num.fraction(self.p.learning_rate)}\\).\n"
         text += ("\nThe computation graph below is drawn from the same computation as the answers: "
                  "each box shows a quantity, its shape, its forward **value** and its **gradient** "
-                 "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, yellow: parameters).\n\n")
-        text += self.figure(GRAPH_SVG, f"Computation graph of {self.p.title} with values and gradients")
-        return text
+                 "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, green: the target, "
+                 "yellow: parameters, white: results of operations).\n\n")
+        return text + self.graph_figures()
 
     def verification(self) -> str:
         checks = self.s.all_checks
@@ -135,7 +180,7 @@ class _Renderer:
         return '!!! success "Verified"\n' + _indent(body) + "\n"
 
     def question(self, q: Question, answer: object) -> str:
-        head = f"## Question {q.number}\n\n{q.text.strip()}\n"
+        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(self, f"_{type(answer).__name__.lower()}")(q, answer)
@@ -165,9 +210,20 @@ class _Renderer:
             if net.bias == "folded":
                 text += ("Each layer but the last also feeds a constant unit 1, whose weight (column 0 "
                          "of the next weight matrix) is that neuron's bias. ")
-            text += "The numbers on the edges are the given weights.\n\n"
-            return text + self.figure(NETWORK_SVG, f"Layer diagram of the {sizes} network")
-        return self.figure(GRAPH_SVG, "Computation graph with values and gradients")
+            if dot.collapsed(self.p, self.g):
+                text += ("Too many units to draw one by one: each layer is one box, and each arrow "
+                         "carries the shape of its weight matrix.\n\n")
+                alt = (f"Layer diagram of the {sizes} network, one box per layer, the shape of each "
+                       "weight matrix on the arrows")
+            else:
+                text += ("The numbers on the edges are the given weights, each written near the neuron "
+                         "it feeds and in that neuron's colour.\n\n")
+                alt = (f"Layer diagram of the {sizes} network: "
+                       + "; ".join(f"layer {l}: {layer.size} {layer.activation} unit{'s' if layer.size > 1 else ''}"
+                                   for l, layer in enumerate(net.layers, 1))
+                       + ", with the given weight on each edge")
+            return text + self.figure(NETWORK_SVG, alt)
+        return self.graph_figures()
 
     def _weightmatrices(self, q: Question, a: WeightMatrices) -> str:
         net = self.p.network
@@ -294,8 +350,8 @@ class _Renderer:
         elif node.kind == "loss":
             t = LOSSES[node.op].latex_derivative
             if self.s.values[node.inputs[0]].size > 1:
-                scale = self.s.values[node.inputs[0]].shape[1]
-                t = t if scale == 1 else f"\\tfrac{{1}}{{{scale}}}\\left({t}\\right)"
+                batch = self.s.values[node.inputs[0]].shape[1]
+                t = t if batch == 1 else f"\\tfrac{{1}}{{m}}\\left({t}\\right)"  # m = batch size
         else:
             t = {"weight": "{x}" if f.operands else "1", "input": "{w}", "bias": "1"}[f.role]
         names = {k: self.sym(e) for k, e in f.operands.items()}
@@ -344,49 +400,99 @@ class _Renderer:
 
     def _chain(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)
-        lhs = partial("J", param)
+        top = self.J if a.of is None else self.sym(a.of)
+        lhs = partial(top, param)
+        if not a.paths and a.exact == 0:
+            return (f"\\({top}\\) does not depend on \\({param}\\): no path of the computation graph "
+                    f"leads from \\({param}\\) to \\({top}\\), so\n\n" + _display(f"{lhs} &= 0")
+                    + "\n" + self._check_line(a.check))
         if not a.paths:
             return self._delta_form(q, a)
         names = " + ".join(" ".join(self._factor_name(f) for f in path) for path in a.paths)
         rows = [f"{lhs} &= {names}"]
         if len(a.paths) > 1:
-            intro = (f"\\({param}\\) reaches \\(J\\) along {len(a.paths)} paths; the multivariate chain "
+            intro = (f"\\({param}\\) reaches \\({top}\\) along {len(a.paths)} paths; the multivariate chain "
                      "rule adds one product of local derivatives per path.\n\n")
         else:
             route = " \\to ".join([param] + [self.sym(f.out) for f in reversed(a.paths[0])])
-            intro = (f"\\({param}\\) reaches \\(J\\) along one path, \\({route}\\); the chain rule "
+            intro = (f"\\({param}\\) reaches \\({top}\\) along one path, \\({route}\\); the chain rule "
                      "multiplies the local derivative of each step, from the output down.\n\n")
         formulas = [[self._factor_formula(f) for f in path] for path in a.paths]
         rows.append("&= " + " + ".join(" \\cdot ".join(_group(s) for s, _ in path) for path in formulas))
         if q.ask == "chain":
-            return intro + _display(*rows)
+            return intro + _display(*rows) + self.path_figure(a)
         rows.append("&= " + " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
                                         for path in a.paths))
         rows.append(f"&{num.equals(a.value, a.exact, self.figs)}")
-        return intro + _display(*rows) + "\n" + self._check_line(a.check)
+        return intro + _display(*rows) + "\n" + self._check_line(a.check) + self.path_figure(a)
 
     _gradient = _chain
 
+    def _matrixgradient(self, q: Question, a: MatrixGradient) -> str:
+        top = self.J if a.of is None else self.sym(a.of)
+        wrt = whole(self.g, a.wrt)
+        rows, cols = a.value.shape
+        text = (f"One partial derivative per entry of \\({wrt}\\) ({rows} \\times {cols}), "
+                f"arranged like \\({wrt}\\) (denominator layout):\n\n")
+        text += self._matrix_formula(a) + _display(
+            f"{partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
+            f"{num.numeric_matrix(a.value, self.figs)}")
+        worst = max((c.rel_error for c in a.checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6),
+                    default=0.0)
+        kinks = sum(c.kink for c in a.checks)
+        text += (f"\n*Check:* each of the {len(a.checks)} entries against its central difference; largest "
+                 f"relative error \\({num.number(worst, 2)}\\)"
+                 + (f"; {kinks} on a ReLU kink, matched one-sided" if kinks else "") + ".\n")
+        return text
+
+    def _matrix_formula(self, a: MatrixGradient) -> str:
+        """The matrix form of the backward pass for d J / d (a weight, a bias or a layer's values)."""
+        if a.of is not None:
+            return ""
+        node = self.g.node(a.wrt)
+        consumers = self.g.consumers(a.wrt)
+        if node.kind in ("param", "const") and consumers and consumers[0].kind == "linear":
+            pre = consumers[0]
+            delta = partial(self.J, whole(self.g, pre.name))
+            x_sym = whole(self.g, pre.inputs[0])
+            if pre.op == "folded":
+                x_sym = f"\\tilde{{{x_sym}}}"
+            if a.wrt == pre.inputs[1]:
+                return _display(f"{partial(self.J, node.latex)} &= {delta}\\, {{{x_sym}}}^{{\\top}}") + "\n"
+            return _display(f"{partial(self.J, node.latex)} &= {delta} \\mathbf{{1}}") + "\n"
+        return ""
+
     def _delta_form(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)
-        return (f"\\(J\\) depends on \\({param}\\) along many paths; backpropagation sums them with "
-                f"the delta recursion.\n\n"
-                + _display(f"{partial('J', param)} &{num.approx(a.value, self.figs)}")
+        top = self.J if a.of is None else self.sym(a.of)
+        return (f"\\({top}\\) depends on \\({param}\\) along many paths; backpropagation sums them "
+                f"layer by layer (the delta recursion).\n\n"
+                + _display(f"{partial(top, param)} &{num.approx(a.value, self.figs)}")
                 + "\n" + self._check_line(a.check))
 
     def _update(self, q: Question, a: Update) -> str:
         eta = num.fraction(a.rate)
         rows = []
         for step in a.steps:
+            if isinstance(step, MatrixStep):
+                name = self.g.node(step.gradient.wrt).latex
+                rows.append(f"{{{name}}}^{{\\text{{new}}}} &= {name} - \\eta {partial(self.J, name)} = "
+                            f"{num.numeric_matrix(step.old, self.figs)} - {eta} "
+                            f"{num.numeric_matrix(step.gradient.value, self.figs)} "
+                            f"\\approx {num.numeric_matrix(step.new, self.figs)}")
+                continue
             p = self.sym(step.param)
             new = num.equals(step.new, step.exact_new, self.figs)
-            rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial('J', p)} = "
+            rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial(self.J, p)} = "
                         f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} {new}")
         text = ("One step of gradient descent moves each weight against its gradient, "
                 "\\(w \\leftarrow w - \\eta\\, \\partial J / \\partial w\\), with the gradients of the "
                 "questions above.\n\n" + _display(*rows))
         return text + "\n" + "\n".join(
-            f"\\({partial('J', self.sym(s.param))}\\): " + self._check_line(s.check) for s in a.steps)
+            f"\\({partial(self.J, self.sym(s.param))}\\): " + self._check_line(s.check) if isinstance(s, Step)
+            else f"\\({partial(self.J, self.g.node(s.gradient.wrt).latex)}\\): each of its "
+                 f"{len(s.gradient.checks)} entries checked against its central difference.\n"
+            for s in a.steps)
 
     def _parametercount(self, q: Question, a: ParameterCount) -> str:
         lines = []

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import re
+
 from ..problem.spec import Handout
 
 HOME_INTRO = """\
 # Backprop, worked
 
-Worked solutions to the questions of five course handouts on derivatives and
-backpropagation. Try each question first: every solution is folded under its question.
+Worked solutions to the questions of the course handouts on derivatives and backpropagation:
+small networks with concrete numbers, and for each question every forward value, every local
+derivative, every chain-rule product and every gradient-descent step written out. Try each
+question first: its solution is folded under it (click **Solution** to open it; printing a
+page shows every solution).
 
-Every page is generated from an editable problem file. The generator computes each answer
-twice, exactly with sympy and in float64 with numpy, draws the computation graphs with
-Graphviz, and compares every derivative it prints with a central finite difference before it
-writes the page; a disagreement stops the build. Where a handout's own formula or solution is
-wrong, the page says so. See [Writing a problem](writing-a-problem.md) to add or change one.
+## How every number was checked
+
+No answer on these pages was worked out by hand. Each page is generated from a problem file
+(the network, its numbers and the questions), and before a page is written the generator:
+
+- computes every answer in **float64** with numpy and, for small networks, also **exactly**
+  with sympy (fractions, \\(e^{5}\\), ...), and requires the two to agree to 12 digits;
+- compares **every derivative** it prints, and every entry of the gradient of \\(J\\), with a
+  central finite difference \\(\\frac{f(\\theta + h) - f(\\theta - h)}{2h}\\), to a relative error
+  of \\(10^{-6}\\) (an absolute \\(10^{-9}\\) for tiny derivatives; at a kink of ReLU, the
+  matching one-sided difference);
+- draws the network and its computation graph with Graphviz from the same computation.
+
+A disagreement stops the build, so a page that exists passed all of its checks; its green
+**Verified** box says how many. Where a handout's own formula or solution is wrong, the page
+says so.
+
+## Reading the pages
+
+- [Notation](notation.md): the symbols (\\(W_{l,i,j}\\), \\(\\tilde{\\mathbf{x}}\\), \\(\\delta\\),
+  ...), which way round derivative matrices are written (numerator or denominator layout), and
+  the conventions such as \\(\\operatorname{ReLU}'(0) := 0\\).
+- [Writing a problem](writing-a-problem.md): add or change a problem.
+- The site works offline: from any static web server, or by opening `site/index.html` from
+  disk; search works in both. The light/dark switch is at the top of every page.
 """
+
+
+def anchor(number: str) -> str:
+    """The id of a question's heading, e.g. '3.1.4' -> 'q-3-1-4', '1(a)' -> 'q-1-a'."""
+    return "q-" + re.sub(r"[^0-9a-z]+", "-", number.lower()).strip("-")
 
 
 def handout_dir(handout: Handout) -> str:
@@ -45,7 +75,7 @@ def render_handout(h: Handout) -> str:
     for p in h.problems:
         parts.append(f"## [{p.title}]({p.slug}.md)\n\nSection {p.section}.\n")
         parts.append("\n".join(
-            f"- [Question {q.number}]({p.slug}.md#question-{q.number.replace('.', '')}): "
+            f"- [Question {q.number}]({p.slug}.md#{anchor(q.number)}): "
             f"{_first_sentence(q.text)}" for q in p.questions) + "\n")
     return "\n".join(parts)
 

@@ -13,7 +13,7 @@ def entry(problem: Problem, graph: Graph, elem: Elem) -> str:
     """LaTeX for one entry: W_{2,1,1} (column 0 = folded bias), a_{1}, x_{2}, or b for a scalar."""
     node = graph.node(elem.node)
     r, c = elem.index
-    if node.kind == "param":
+    if node.kind in ("param", "const"):
         return _param_entry(problem, node, r, c)
     rows, cols = node.shape
     base = node.latex
@@ -43,7 +43,7 @@ def whole(graph: Graph, name: str) -> str:
     """LaTeX for a whole node: bold for vectors, plain for scalars and matrices."""
     node = graph.node(name)
     rows, cols = node.shape
-    if node.kind == "param" or (rows == 1 and cols == 1):
+    if node.kind in ("param", "const") or (rows == 1 and cols == 1):
         return node.latex
     if cols == 1 and len(node.latex) == 1:
         return rf"\mathbf{{{node.latex}}}"

@@ -99,13 +99,30 @@ def successors(graph: Graph, values: Values, elem: Elem) -> list[Elem]:
     return out
 
 
-def count_paths(graph: Graph, values: Values, start: Elem) -> int:
-    """How many distinct paths lead from ``start`` to J."""
+def _reaches(graph: Graph, target: Elem | None):
+    """A test for 'this entry is the end of a path' and 'this entry can no longer reach it'."""
+    order = {n.name: i for i, n in enumerate(graph.nodes)}
+    goal = target or Elem(graph.objective.name, (0, 0))
+
+    def done(e: Elem) -> bool:
+        return e == goal
+
+    def dead(e: Elem) -> bool:
+        return order[e.node] > order[goal.node] or (e.node == goal.node and e != goal)
+
+    return done, dead
+
+
+def count_paths(graph: Graph, values: Values, start: Elem, target: Elem | None = None) -> int:
+    """How many distinct paths lead from ``start`` to ``target`` (J when None)."""
+    done, dead = _reaches(graph, target)
     memo: dict[Elem, int] = {}
 
     def walk(e: Elem) -> int:
-        if e.node == graph.objective.name:
+        if done(e):
             return 1
+        if dead(e):
+            return 0
         if e not in memo:
             memo[e] = sum(walk(s) for s in successors(graph, values, e))
         return memo[e]
@@ -113,13 +130,17 @@ def count_paths(graph: Graph, values: Values, start: Elem) -> int:
     return walk(start)
 
 
-def paths(graph: Graph, values: Values, exact: SymValues | None, start: Elem) -> list[list[Factor]]:
-    """Every path from ``start`` to J, each as its factors ordered from J down to ``start``."""
+def paths(graph: Graph, values: Values, exact: SymValues | None, start: Elem,
+          target: Elem | None = None) -> list[list[Factor]]:
+    """Every path from ``start`` to ``target`` (J when None), each as factors from the top down."""
+    done, dead = _reaches(graph, target)
     found: list[list[Factor]] = []
 
     def walk(e: Elem, below: list[Factor]) -> None:
-        if e.node == graph.objective.name:
+        if done(e):
             found.append(list(reversed(below)))
+            return
+        if dead(e):
             return
         for s in successors(graph, values, e):
             walk(s, below + [local_factor(graph, values, exact, s, e)])

@@ -114,6 +114,27 @@ def objective_probe(graph: Graph, leaves: Values, name: str, index: tuple[int, i
     return probe
 
 
+def entry_probe(graph: Graph, leaves: Values, values: Values, of: tuple[str, tuple[int, int]] | None,
+                wrt: str, index: tuple[int, int]) -> Probe:
+    """One entry (J when ``of`` is None) as a function of one entry of any earlier node.
+
+    A leaf is moved directly; an intermediate node is overridden and everything after it
+    recomputed from there.
+    """
+    node = graph.node(wrt)
+
+    def probe(x: float) -> tuple[float, bytes]:
+        moved = values[wrt].copy()
+        moved[index] = x
+        if node.is_leaf:
+            vals = forward(graph, dict(leaves, **{wrt: moved}))
+        else:
+            vals = forward(graph, leaves, {wrt: moved})
+        out = vals[graph.objective.name][0, 0] if of is None else vals[of[0]][of[1]]
+        return float(out), kink_sides(graph, vals)
+    return probe
+
+
 def local_probe(graph: Graph, values: Values, out: str, out_index: tuple[int, int],
                 inp: str, inp_index: tuple[int, int]) -> Probe:
     """One op's output entry as a function of one of its input entries."""

@@ -10,11 +10,13 @@ from ..graph.ops import ACTIVATIONS, LOSSES, Linear
 Values = dict[str, np.ndarray]
 
 
-def forward(graph: Graph, leaves: Values) -> Values:
-    """Every node's value, given the leaves (inputs, targets, parameters)."""
+def forward(graph: Graph, leaves: Values, overrides: Values | None = None) -> Values:
+    """Every node's value, given the leaves; ``overrides`` replace computed nodes (for checks)."""
     values: Values = {}
     for node in graph.nodes:
-        if node.is_leaf:
+        if overrides and node.name in overrides:
+            values[node.name] = overrides[node.name]
+        elif node.is_leaf:
             values[node.name] = np.asarray(leaves[node.name], dtype=np.float64)
         else:
             values[node.name] = _forward_op(node, [values[i] for i in node.inputs])
@@ -36,10 +38,16 @@ def objective(graph: Graph, leaves: Values) -> float:
     return float(forward(graph, leaves)[graph.objective.name][0, 0])
 
 
-def backward(graph: Graph, values: Values) -> Values:
-    """dJ/d(node) for every node, by one reversed sweep (reverse-mode accumulation)."""
+def backward(graph: Graph, values: Values, seed: tuple[str, tuple[int, int]] | None = None) -> Values:
+    """dJ/d(node) for every node, by one reversed sweep (reverse-mode accumulation).
+
+    With ``seed`` = (node, index) it is the derivative of that one entry instead of J.
+    """
     grads: Values = {node.name: np.zeros_like(values[node.name]) for node in graph.nodes}
-    grads[graph.objective.name] = np.ones((1, 1))
+    if seed is None:
+        grads[graph.objective.name] = np.ones((1, 1))
+    else:
+        grads[seed[0]][seed[1]] = 1.0
     for node in reversed(graph.nodes):
         if node.is_leaf:
             continue

@@ -55,7 +55,18 @@ class Local:
 
 
 @dataclass(frozen=True)
+class MatrixGradient:
+    """d(of)/d(every entry of a node): a whole matrix, each entry checked."""
+
+    of: Elem | None  # None: J
+    wrt: str
+    value: np.ndarray
+    checks: tuple[fd.Check, ...]
+
+
+@dataclass(frozen=True)
 class Chain:
+    of: Elem | None  # None: J
     param: Elem
     paths: tuple[tuple[Factor, ...], ...]
     value: float
@@ -74,9 +85,18 @@ class Step:
 
 
 @dataclass(frozen=True)
+class MatrixStep:
+    """W <- W - eta dJ/dW for a whole weight matrix or bias vector."""
+
+    gradient: MatrixGradient
+    old: np.ndarray
+    new: np.ndarray
+
+
+@dataclass(frozen=True)
 class Update:
     rate: Fraction
-    steps: tuple[Step, ...]
+    steps: tuple[Step | MatrixStep, ...]
 
 
 @dataclass(frozen=True)
@@ -93,7 +113,8 @@ class Prose:
     collapsed: np.ndarray | None = None  # the product of the layers with identity activations
 
 
-Answer = Drawing | WeightMatrices | Value | Classification | Local | Chain | Update | ParameterCount | Prose
+Answer = (Drawing | WeightMatrices | Value | Classification | Local | Chain | MatrixGradient | Update
+          | ParameterCount | Prose)
 
 
 @dataclass(frozen=True)
@@ -128,7 +149,7 @@ def elem_of(graph: Graph, problem: Problem, ref: Ref) -> Elem:
     node = graph.node(ref.name)
     if not ref.index:
         return Elem(ref.name, (0, 0))
-    if node.kind == "param" and len(ref.index) == 2:
+    if node.kind in ("param", "const") and len(ref.index) == 2:
         offset = 0 if problem.network.bias == "folded" else 1
         return Elem(ref.name, (ref.index[0] - 1, ref.index[1] - offset))
     return Elem(ref.name, (ref.index[0] - 1, 0))
@@ -227,31 +248,61 @@ class _Context:
         return Local(factor, self.record(fd.check(what, factor.value, probe,
                                                   float(self.values[inp.node][inp.index]))))
 
+    def derivative(self, of: Elem | None, wrt: Elem) -> tuple[float, fd.Check]:
+        """d(of)/d(wrt) from the backward pass, with its finite-difference check."""
+        grads = self.grads if of is None else backward(self.graph, self.values, (of.node, of.index))
+        value = float(grads[wrt.node][wrt.index])
+        probe = fd.entry_probe(self.graph, self.leaves, self.values,
+                               None if of is None else (of.node, of.index), wrt.node, wrt.index)
+        name = "J" if of is None else f"{of.node}{list(of.index)}"
+        c = fd.check(f"d{name}/d{wrt.node}{list(wrt.index)}", value, probe,
+                     float(self.values[wrt.node][wrt.index]))
+        return value, self.record(c)
+
     def _chain(self, q: Question) -> Answer:
+        of = elem_of(self.graph, self.problem, q.of) if q.of and q.of.name != self.graph.objective.name else None
+        if not q.wrt[0].index and self.graph.node(q.wrt[0].name).shape != (1, 1):
+            return self._matrix_gradient(of, q.wrt[0].name)
         param = elem_of(self.graph, self.problem, q.wrt[0])
-        found = paths(self.graph, self.values, self.exact, param) \
-            if count_paths(self.graph, self.values, param) <= MAX_PATHS else []
-        value = float(self.grads[param.node][param.index])
+        found = paths(self.graph, self.values, self.exact, param, of) \
+            if count_paths(self.graph, self.values, param, of) <= MAX_PATHS else []
+        value, c = self.derivative(of, param)
         total = None
         if found and self.exact is not None:
-            total = sum((sp.Mul(*[f.exact for f in path]) for path in found), sp.Integer(0))
-            total = simplify(total)
+            total = simplify(sum((sp.Mul(*[f.exact for f in path]) for path in found), sp.Integer(0)))
         if found:
             by_paths = sum(float(np.prod([f.value for f in path])) for path in found)
             if not np.isclose(by_paths, value, rtol=1e-12, atol=1e-15):
                 raise VerificationError(f"{self.problem.path}: chain-rule product {by_paths!r} differs "
                                         f"from the backward pass {value!r} for {q.wrt[0]}")
-        probe = fd.objective_probe(self.graph, self.leaves, param.node, param.index)
-        c = self.record(fd.check(f"dJ/d{q.wrt[0]}", value, probe, float(self.leaves[param.node][param.index])))
-        return Chain(param, tuple(tuple(p) for p in found), value, total, c)
+        elif count_paths(self.graph, self.values, param, of) == 0:
+            total = sp.Integer(0)
+        return Chain(of, param, tuple(tuple(p) for p in found), value, total, c)
 
     _gradient = _chain
+
+    def _matrix_gradient(self, of: Elem | None, wrt: str) -> MatrixGradient:
+        """Every entry of d(of)/d(wrt), each checked (a few random directions beyond 2000 entries)."""
+        grads = self.grads if of is None else backward(self.graph, self.values, (of.node, of.index))
+        value = grads[wrt].copy()
+        checks = []
+        indices = list(np.ndindex(value.shape))
+        if len(indices) > MAX_ENTRY_CHECKS:
+            rng = np.random.default_rng(fd.SEED)
+            indices = [indices[i] for i in sorted(rng.choice(len(indices), MAX_ENTRY_CHECKS, replace=False))]
+        for index in indices:
+            checks.append(self.derivative(of, Elem(wrt, tuple(int(i) for i in index)))[1])
+        return MatrixGradient(of, wrt, value, tuple(checks))
 
     def _update(self, q: Question) -> Answer:
         rate = self.problem.learning_rate
         steps = []
         for ref in q.wrt:
             chain = self._chain(Question(number=q.number, text="", ask="gradient", wrt=(ref,)))
+            if isinstance(chain, MatrixGradient):
+                old = self.values[ref.name]
+                steps.append(MatrixStep(chain, old, old - float(rate) * chain.value))
+                continue
             old = self.problem.values[ref.name][chain.param.index[0]][chain.param.index[1]]
             new = float(old) - float(rate) * chain.value
             exact_new = None

@@ -61,6 +61,21 @@ def simplify(expr: sp.Expr) -> sp.Expr:
     if getattr(expr, "is_Rational", False):
         return expr
     functions = {type(f) for f in expr.atoms(sp.Function)}
-    candidates = [sp.powsimp(sp.together(expr)), sp.simplify(expr), expr]
+    candidates = [sp.powsimp(sp.together(expr)), expr]
+    if not _has_huge_argument(expr):  # sp.simplify can exhaust memory on e^(-10^12)
+        candidates.insert(1, sp.simplify(expr))
     allowed = [c for c in candidates if {type(f) for f in c.atoms(sp.Function)} <= functions]
     return min(allowed, key=sp.count_ops)
+
+
+HUGE_ARGUMENT = 1000  # beyond this, e^a and tanh(a) are far outside float64 anyway
+
+
+def _has_huge_argument(expr: sp.Expr) -> bool:
+    """Whether an exp/tanh in ``expr`` has a rational argument larger than HUGE_ARGUMENT."""
+    for f in expr.atoms(sp.exp, sp.tanh):
+        arg = f.args[0]
+        for r in arg.atoms(sp.Rational):
+            if abs(r) > HUGE_ARGUMENT:
+                return True
+    return False

@@ -8,6 +8,9 @@ document$.subscribe(({ body }) => {
       { left: "\\(", right: "\\)", display: false },
       { left: "\\[", right: "\\]", display: true },
     ],
+    // a formula KaTeX cannot parse stays on the page as a .katex-error span, and an unknown
+    // command is shown in errorColor; tests/browser/ look for both
     throwOnError: false,
+    errorColor: "#cc0000",
   });
 });

@@ -1,0 +1,219 @@
+"""The page of a scalar expression problem, and the DOT drawing of its computation graph."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..problem.validate_expression import derivative_symbol
+from ..solve.expression import (ChainRule, Claims, Derivative, ExpressionSolution, GraphDrawing,
+                                ProseAnswer)
+from . import numbers as num
+from .site import anchor
+from .page import _display, _indent
+
+GRAPH_SVG = "computation-graph.svg"
+
+
+def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout_title: str) -> str:
+    """The whole page as Markdown."""
+    r = _Renderer(solution, asset_dir)
+    p = solution.problem
+    parts = [f"# {p.title}\n",
+             f"*Handout {p.handout} ({handout_title}), section {p.section}.* Numbers are rounded to "
+             f"{p.significant_figures} significant figures; exact forms are given where they exist.\n"]
+    if p.intro:
+        parts.append(p.intro.strip() + "\n")
+    parts.append(r.given())
+    parts.append(r.verification())
+    for q, answer in solution.answers:
+        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
+        if q.note:
+            head += f"\n*Note: {q.note.strip()}*\n"
+        body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
+        parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+    return "\n".join(parts)
+
+
+class _Renderer:
+    def __init__(self, solution: ExpressionSolution, asset_dir: str):
+        self.s, self.p = solution, solution.problem
+        self.figs = self.p.significant_figures
+        self.assets = asset_dir
+        names = [v for v in self.p.variables] + [d.name for d in self.p.definitions]
+        self.names = {sp.Symbol(n): self.p.symbols.get(n, _default_latex(n)) for n in names}
+        for n in names:
+            for v in self.p.variables:
+                self.names[sp.Symbol(derivative_symbol(n, v))] = (
+                    rf"\frac{{d{self.names[sp.Symbol(n)]}}}{{d{self.names[sp.Symbol(v)]}}}")
+
+    def tex(self, expr: sp.Expr) -> str:
+        return sp.latex(expr, symbol_names=self.names)
+
+    def factor(self, expr: sp.Expr) -> str:
+        """A factor of a product: in parentheses when it is a sum or negative."""
+        tex = sp.latex(expr, symbol_names=self.names)
+        return rf"\left({tex}\right)" if expr.is_Add or expr.could_extract_minus_sign() else tex
+
+    def sym(self, name: str) -> str:
+        return self.names.get(sp.Symbol(name), name)
+
+    def n(self, x: float) -> str:
+        return num.number(x, self.figs)
+
+    def given(self) -> str:
+        rows = [f"{self.sym(d.name)} &= {self.tex(d.formula)}" for d in self.p.definitions]
+        point = ", ".join(rf"{self.sym(k)} = {num.fraction(v)}" for k, v in sorted(self.p.point.items()))
+        text = "## Given\n\n"
+        if rows:
+            text += _display(*rows) + "\n"
+        text += (f"Numbers are worked at \\({point}\\); derivative formulas are checked at "
+                 + ", ".join(f"\\({num.fraction(x)}\\)" for x in self.p.samples) + ".\n")
+        return text
+
+    def verification(self) -> str:
+        checks = self.s.checks
+        kinks = [c for c in checks if c.kink]
+        smooth = [c for c in checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6]
+        body = (f"Every derivative on this page was computed with sympy, evaluated in float64 and "
+                f"compared with a central finite difference before the page was written: "
+                f"all {len(checks)} checks passed")
+        if smooth:
+            body += f", largest relative error \\({num.number(max(c.rel_error for c in smooth), 2)}\\)"
+        body += "."
+        if kinks:
+            verb = "sits" if len(kinks) == 1 else "sit"
+            body += (f" {len(kinks)} of them {verb} on a kink, where the derivative does not exist; there "
+                     "the page states the one-sided derivatives and the convention used.")
+        body += (" Every statement quoted from the handout was checked: symbolically with sympy and "
+                 "numerically at the sample points.")
+        return '!!! success "Verified"\n' + _indent(body) + "\n"
+
+    def figure(self, file: str, alt: str) -> str:
+        return f'<figure markdown="span">\n  ![{alt}]({self.assets}/{file})\n</figure>\n'
+
+    # ------------------------------------------------------------ answers
+
+    def _derivative(self, q, a: Derivative) -> str:
+        x = self.sym(q.wrt)
+        rows = [f"f({x}) &= {self.tex(a.function)}", f"f'({x}) &= {self.tex(a.derivative)}"]
+        shown = {self.tex(a.derivative)}
+        for form in a.forms:  # each verified equal to f' by the solver; each shown once
+            if self.tex(form) not in shown:
+                rows.append(f"&= {self.tex(form)}")
+                shown.add(self.tex(form))
+        text = _display(*rows)
+        table = [f"| \\({x}\\) | \\(f'({x})\\) | central difference | relative error |",
+                 "|---|---|---|---|"]
+        for smp in a.samples:
+            table.append(f"| \\({num.fraction(smp.x)}\\) | \\({self.n(smp.value)}\\) | "
+                         f"\\({self.n(smp.check.numeric)}\\) | \\({num.number(smp.check.rel_error, 2)}\\) |")
+        text += "\nChecked at the sample points:\n\n" + "\n".join(table) + "\n"
+        for k in a.kinks:
+            text += (f"\nAt \\({x} = {num.fraction(k.x)}\\) the function has a kink and no derivative: the "
+                     f"one-sided derivatives are \\({self.n(k.check.left)}\\) (left) and "
+                     f"\\({self.n(k.check.right)}\\) (right). Any value between them is a subgradient; "
+                     f"this site uses \\(f'({num.fraction(k.x)}) := {self.n(k.value)}\\).\n")
+        return text
+
+    def _chainrule(self, q, a: ChainRule) -> str:
+        of, wrt = self.sym(a.of), self.sym(a.wrt)
+        lhs = rf"\frac{{d{of}}}{{d{wrt}}}"
+        names = " + ".join(" ".join(rf"\frac{{\partial {self.sym(f.out)}}}{{\partial {self.sym(f.inp)}}}"
+                                    for f in path) for path in a.paths)
+        rows = [f"{lhs} &= {names}"]
+        rows.append("&= " + " + ".join(" \\cdot ".join(self.factor(f.partial) for f in path)
+                                        for path in a.paths))
+        text = (f"\\({of}\\) depends on \\({wrt}\\) along {len(a.paths)} path"
+                f"{'s' if len(a.paths) != 1 else ''}; the multivariate chain rule adds one product of "
+                "local derivatives per path.\n\n")
+        if a.general is not None:
+            text += ("Leaving the inner derivatives as they are, the chain rule through "
+                     f"\\({of}\\)'s direct inputs reads\n\n"
+                     + _display(
+                         f"{lhs} &= " + " + ".join(
+                             rf"\frac{{\partial {of}}}{{\partial {self.sym(i)}}} \frac{{d{self.sym(i)}}}{{d{wrt}}}"
+                             for i, _ in a.inner),
+                         "&= " + " + ".join(
+                             f"{self.factor(partial)} \\frac{{d{self.sym(i)}}}{{d{wrt}}}" for i, partial in a.inner),
+                         *[f"&= {self.tex(form)}" for form in a.forms])
+                     + "\nsympy confirms it with the inputs as arbitrary functions of "
+                       f"\\({wrt}\\) (the difference simplifies to 0).\n\nWith the definitions above:\n\n")
+        rows.append(f"&= {self.tex(a.composite)}")
+        if a.value == a.value:  # not NaN: the computation has numbers
+            rows.append(f"\\left.{lhs}\\right|_{{{wrt} = {num.fraction(self.p.point[a.wrt])}}} "
+                        f"&{num.equals(a.value, a.exact, self.figs)}")
+            text += _display(*rows)
+            text += (f"\n*Check:* central difference \\({self.n(a.check.numeric)}\\), relative error "
+                     f"\\({num.number(a.check.rel_error, 2)}\\).\n")
+        else:
+            text += _display(*rows)
+        return text
+
+    def _claims(self, q, a: Claims) -> str:
+        parts = []
+        for r in a.results:
+            c = r.claim
+            v = self.sym(c.variable)
+            if r.holds:
+                how = "sympy reduces the difference to 0" if r.symbolic_zero else \
+                    f"both sides agree at every sample point"
+                parts.append(f'!!! success "Correct: {c.where}"\n' + _indent(
+                    f"The handout states \\({c.statement}\\). Checked: {how}, and numerically at "
+                    + ", ".join(f"\\({v} = {num.fraction(x)}\\)" for x in self.p.samples) + ".\n"))
+            else:
+                x, left, right = r.counterexample
+                lhs = (rf"\frac{{d}}{{d{v}}}\left({self.tex(c.lhs_is_derivative_of)}\right)"
+                       if c.lhs_is_derivative_of is not None else self.tex(c.lhs))
+                parts.append(f'!!! danger "Erratum: {c.where}"\n' + _indent(
+                    f"The handout states \\({c.statement}\\). This is wrong. The correct form is\n\n"
+                    + _display(f"{lhs} &= {self.tex(r.lhs)}")
+                    + f"\nCounterexample at \\({v} = {num.fraction(x)}\\): the correct value is "
+                      f"\\({self.n(left)}\\), the handout's formula gives \\({self.n(right)}\\).\n"))
+        return "\n".join(parts)
+
+    def _graphdrawing(self, q, a: GraphDrawing) -> str:
+        return self.figure(GRAPH_SVG, f"Computation graph of {self.p.title}")
+
+    def _proseanswer(self, q, a: ProseAnswer) -> str:
+        return a.text.strip() + "\n"
+
+
+def _default_latex(name: str) -> str:
+    greek = {"sigma", "phi", "theta", "delta", "eta", "alpha", "beta", "gamma", "lambda", "mu", "tau"}
+    head = name.rstrip("0123456789")
+    base = f"\\{head}" if head in greek else head
+    return f"{base}_{{{name[len(head):]}}}" if head != name else base
+
+
+def expression_dot(solution: ExpressionSolution) -> str:
+    """Variables and definitions as boxes with their value and gradient; ids from names."""
+    figs = solution.problem.significant_figures
+    last = solution.problem.definitions[-1].name if solution.problem.definitions else ""
+    lines = ["digraph expression {", '  graph [rankdir=LR, bgcolor="white", nodesep=0.3, ranksep=0.5];',
+             '  node [fontname="Helvetica", fontsize=13, shape=box];', '  edge [color="#475569"];']
+    for n in solution.graph.nodes:
+        value, grad = solution.values[n.name], solution.grads.get(n.name, float("nan"))
+        title = n.name if n.formula is None else f"{n.name} = {_plain(n.formula)}"
+        fill = "#dbeafe" if n.formula is None else "#ffffff"
+        cells = [f"<TR><TD><B>{_escape(title)}</B></TD></TR>"]
+        if value == value:
+            cells.append(f"<TR><TD>value {_escape(num.number(value, figs))}</TD></TR>")
+        if grad == grad and last:
+            cells.append(f'<TR><TD><FONT COLOR="#b91c1c">d{_escape(last)}/d{_escape(n.name)} '
+                         f"{_escape(num.number(grad, figs))}</FONT></TD></TR>")
+        label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">' + "".join(cells) + "</TABLE>>"
+        lines.append(f'  n_{n.name} [style="rounded,filled", fillcolor="{fill}", label={label}];')
+    for n in solution.graph.nodes:
+        for i in n.inputs:
+            lines.append(f"  n_{i} -> n_{n.name};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(expr: sp.Expr) -> str:
+    return str(expr).replace("**", "^")
+
+
+def _escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace(r" \times 10^", "e").replace("{", "").replace("}", ""))

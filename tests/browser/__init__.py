@@ -1,0 +1,1 @@
+"""Browser tests: the built site in a real Chromium, driven by Playwright (see conftest.py)."""
