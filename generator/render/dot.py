@@ -330,7 +330,7 @@ def element_graph(problem: Problem, graph: Graph, values: dict, grads: dict,
         if (elem, succ) in labels:
             text = _esc(short(labels[(elem, succ)], figures))
             badge = (f'<<TABLE BORDER="1" COLOR="{PATH}" BGCOLOR="white" CELLBORDER="0" '
-                     f'CELLPADDING="1" CELLSPACING="0"><TR><TD><FONT COLOR="{PATH}" POINT-SIZE="11">'
+                     f'CELLPADDING="1" CELLSPACING="0"><TR><TD><FONT COLOR="{PATH}" POINT-SIZE="12">'
                      f"<B>{text}</B></FONT></TD></TR></TABLE>>")
             attrs += f', class="path", color="{PATH}", penwidth=2.6, arrowsize=0.9, label={badge}'
         else:

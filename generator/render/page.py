@@ -434,7 +434,7 @@ class _Renderer:
         rows, cols = a.value.shape
         text = (f"One partial derivative per entry of \\({wrt}\\) ({rows} \\times {cols}), "
                 f"arranged like \\({wrt}\\) (denominator layout):\n\n")
-        text += self._matrix_formula(a) + _display(
+        text += self._matrix_formula(a) + "\n" + _display(
             f"{partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(a.value, self.figs)}")
         worst = max((c.rel_error for c in a.checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6),
@@ -460,7 +460,36 @@ class _Renderer:
             if a.wrt == pre.inputs[1]:
                 return _display(f"{partial(self.J, node.latex)} &= {delta}\\, {{{x_sym}}}^{{\\top}}") + "\n"
             return _display(f"{partial(self.J, node.latex)} &= {delta} \\mathbf{{1}}") + "\n"
+        if node.kind == "linear":  # delta of a layer: the recursion
+            return self._delta_recursion(node)
+        if node.kind == "activation":  # dJ/dh_l = W_{l+1}^T delta_{l+1}
+            nxt = [c for c in consumers if c.kind == "linear"]
+            if nxt:
+                w = self.g.node(nxt[0].inputs[1]).latex
+                cols = r"_{:,1:}" if nxt[0].op == "folded" else ""
+                return _display(f"{partial(self.J, whole(self.g, a.wrt))} &= {{{w}{cols}}}^{{\\top}} "
+                                f"{partial(self.J, whole(self.g, nxt[0].name))}") + "\n"
         return ""
+
+    def _delta_recursion(self, pre) -> str:
+        """delta_l = dJ/dz_l: at the output from the loss, below from the layer above."""
+        post = self.g.consumers(pre.name)[0]
+        act = ACTIVATIONS[post.op]
+        z, h = whole(self.g, pre.name), whole(self.g, post.name)
+        g_prime = fill(act.latex_derivative, a=z, z=h)
+        above = [c for c in self.g.consumers(post.name) if c.kind == "linear"]
+        if not above:  # output layer: delta_L = dJ/dh_L (.) g'(z_L)
+            return _display(f"{partial(self.J, z)} &= {partial(self.J, h)} \\odot {_group(g_prime)}") + \
+                "\nwith \\(\\odot\\) the element-wise product and the activation's derivative applied " \
+                "entry by entry.\n"
+        nxt = above[0]
+        w = self.g.node(nxt.inputs[1]).latex
+        cols = r"_{:,1:}" if nxt.op == "folded" else ""
+        return _display(f"{partial(self.J, z)} &= {_group(g_prime)} \\odot "
+                        f"\\left({{{w}{cols}}}^{{\\top}} {partial(self.J, whole(self.g, nxt.name))}\\right)") + \
+            ("\nthe recursion one layer down: the layer above's \\(\\delta\\) sent back through its "
+             "weights" + (" (without the bias column)" if nxt.op == "folded" else "") +
+             ", times the activation's derivative entry by entry.\n")
 
     def _delta_form(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)

@@ -14,6 +14,8 @@ from ..problem.spec import Matrix
 MAX_EXACT_ENTRIES = 400
 
 SymValues = dict[str, sp.Matrix]
+MAX_SIMPLIFY_OPS = 60
+MAX_EXACT_OPS = 120  # beyond this an exact value is abandoned for the whole problem  # larger exact forms are kept as they are (and not printed)
 
 
 def exact(value: Fraction) -> sp.Rational:
@@ -30,14 +32,16 @@ def is_small(graph: Graph) -> bool:
     return sum(n.shape[0] * n.shape[1] for n in graph.nodes) <= MAX_EXACT_ENTRIES
 
 
-def forward_exact(graph: Graph, leaves: dict[str, Matrix]) -> SymValues:
-    """Every node's exact value as a sympy Matrix."""
+def forward_exact(graph: Graph, leaves: dict[str, Matrix]) -> SymValues | None:
+    """Every node's exact value as a sympy Matrix; None once exact forms grow too large to help."""
     values: SymValues = {}
     for node in graph.nodes:
         if node.is_leaf:
             values[node.name] = to_matrix(leaves[node.name])
         else:
             values[node.name] = _forward_op(node, [values[i] for i in node.inputs])
+            if any(sp.count_ops(v) > MAX_EXACT_OPS for v in values[node.name]):
+                return None  # e.g. tanh of tanh of ...: numbers only, still verified
     return values
 
 
@@ -46,7 +50,8 @@ def _forward_op(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
         return Linear(node.op).sym_forward(*args)
     if node.kind == "activation":
         act = ACTIVATIONS[node.op]
-        return args[0].applyfunc(lambda a: simplify(act.sym_forward(a)))
+        # simplify only values of rational inputs (cheap, e.g. 1/(1+e^5)); nested forms stay raw
+        return args[0].applyfunc(lambda a: simplify(act.sym_forward(a)) if a.is_Rational else act.sym_forward(a))
     if node.kind == "loss":
         return sp.Matrix([[simplify(LOSSES[node.op].sym_forward(*args))]])
     raise ValueError(f"unknown node kind {node.kind!r}")
@@ -59,6 +64,8 @@ def simplify(expr: sp.Expr) -> sp.Expr:
     not have (sympy likes to turn e^5 / (1 + e^5)^2 into 1 / (4 cosh^2(5/2))).
     """
     if getattr(expr, "is_Rational", False):
+        return expr
+    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS:  # too big to print usefully; simplify would crawl
         return expr
     functions = {type(f) for f in expr.atoms(sp.Function)}
     candidates = [sp.powsimp(sp.together(expr)), expr]
