@@ -16,7 +16,10 @@ from typing import Callable
 from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256, state_bytes, toolchain_hash
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
-from .problem.spec import ExpressionProblem, Handout, Problem
+from .problem.spec import DemoProblem, ExpressionProblem, Handout, Problem
+from .render.demo_page import PLOT_SVG as DEMO_PLOT_SVG
+from .render.demo_page import demo_plot, render_demo_page
+from .solve.demos import DemoResult, run_demo
 from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
 from .render.expression_page import expression_dot, render_expression_page
 from .solve.expression import ExpressionSolution, solve_expression
@@ -78,12 +81,18 @@ def solve_all(handouts: tuple[Handout, ...]) -> list[tuple[Handout, Solution]]:
 
 def solve_problem(problem: Problem | ExpressionProblem) -> Solution | ExpressionSolution:
     """Solve and verify one problem of either kind."""
+    if isinstance(problem, DemoProblem):
+        return run_demo(problem)
     return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
 
 
 def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:
     """One problem's page and drawings, as bytes keyed by their path under docs/."""
     base = f"{handout_dir(h)}/{s.problem.slug}"
+    if isinstance(s, DemoResult):
+        files = {f"{base}.md": render_demo_page(s, s.problem.slug, h.title),
+                 f"{base}/{DEMO_PLOT_SVG}": demo_plot(s)}
+        return {k: v.encode("utf-8") for k, v in files.items()}
     if isinstance(s, ExpressionSolution):
         files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title)}
         if s.problem.definitions:

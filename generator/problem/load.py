@@ -11,6 +11,7 @@ import yaml
 from ..errors import Issue, ProblemFileError
 from .spec import Handout, Problem
 from .validate import Checker, validate_problem
+from .validate_demo import validate_demo_problem
 from .validate_expression import validate_expression_problem
 from .yaml_lines import load_yaml
 
@@ -56,7 +57,9 @@ def load_problem(path: Path, root: Path, strict: bool = True,
     """
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     data, lines = _read(path, shown, sources)
-    if isinstance(data, dict) and data.get("kind") == "expression":
+    if isinstance(data, dict) and data.get("kind") == "demo":
+        problem, issues = validate_demo_problem(data, lines, shown, path.stem, strict)
+    elif isinstance(data, dict) and data.get("kind") == "expression":
         problem, issues = validate_expression_problem(data, lines, shown, path.stem, strict)
     else:
         problem, issues = validate_problem(data, lines, shown, path.stem, strict)

@@ -151,3 +151,22 @@ class ExpressionProblem:
     significant_figures: int
     symbols: dict[str, str]
     questions: tuple[ExpressionQuestion, ...]
+
+
+# ---------------------------------------------------------------- generated demonstrations
+
+
+@dataclass(frozen=True)
+class DemoProblem:
+    """A problem file of ``kind: demo``: a measured demonstration (operation counts over sizes)."""
+
+    path: str
+    slug: str
+    title: str
+    handout: str
+    section: str
+    intro: str
+    demo: str  # finite_difference_cost | path_blowup
+    sizes: tuple[int, ...]
+    significant_figures: int
+    questions: tuple[ExpressionQuestion, ...]  # prose answers and the demo itself

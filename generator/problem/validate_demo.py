@@ -1,0 +1,52 @@
+"""Validate a problem file of ``kind: demo`` (a generated demonstration with a table and a plot)."""
+
+from __future__ import annotations
+
+from ..errors import Issue
+from .spec import DemoProblem, ExpressionQuestion
+from .validate import Checker, _describe
+
+DEMOS = {
+    "finite_difference_cost": (1, 64),  # d, the width of the square weight matrices
+    "path_blowup": (1, 20),  # L, the depth of a width-2 network
+}
+TOP_KEYS = {"kind", "title", "handout", "section", "intro", "demo", "sizes", "rounding", "questions"}
+QUESTION_KEYS = {"number", "text", "ask", "answer", "note"}
+
+
+def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: str,
+                          strict: bool = True) -> tuple[DemoProblem | None, list[Issue]]:
+    """Check every field; None when any check failed."""
+    c = Checker(file, lines, strict)
+    top = c.mapping(data, "", TOP_KEYS)
+    demo = c.choice(c.required(top, "demo", ""), "demo", DEMOS)
+    low, high = DEMOS.get(demo, (1, 1))
+    raw = top.get("sizes")
+    if not isinstance(raw, list) or len(raw) < 3:
+        c.fail("sizes", f"expected a list of at least 3 sizes; got {_describe(raw)}")
+        raw = []
+    sizes = tuple(c.integer(v, f"sizes[{i}]", low, high) for i, v in enumerate(raw))
+    if list(sizes) != sorted(set(sizes)):
+        c.fail("sizes", "expected increasing sizes, each once")
+    questions = []
+    raw_q = top.get("questions", [])
+    for i, item in enumerate(raw_q if isinstance(raw_q, list) else []):
+        p = f"questions[{i}]"
+        d = c.mapping(item, p, QUESTION_KEYS)
+        ask = c.choice(d.get("ask"), f"{p}.ask", ("demo", "prose"))
+        if ask == "prose":
+            c.required(d, "answer", p)
+        questions.append(ExpressionQuestion(
+            number=c.text(c.required(d, "number", p), f"{p}.number", default=""),
+            text=c.text(d.get("text", ""), f"{p}.text", default=""), ask=ask,
+            answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
+            note=c.text(d.get("note", ""), f"{p}.note", default="")))
+    title = c.text(c.required(top, "title", ""), "title")
+    handout = c.text(c.required(top, "handout", ""), "handout", default="")
+    figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
+    if c.issues:
+        return None, c.issues
+    return DemoProblem(path=file, slug=slug, title=title, handout=handout,
+                       section=c.text(top.get("section", ""), "section", default=""),
+                       intro=c.text(top.get("intro", ""), "intro", default=""), demo=demo, sizes=sizes,
+                       significant_figures=figures, questions=tuple(questions)), []

@@ -1,0 +1,64 @@
+"""The page of a generated demonstration: what was run, the measured table and the plot."""
+
+from __future__ import annotations
+
+from ..solve.demos import DemoResult
+from . import numbers as num
+from .page import _indent
+from .plot import line_chart
+from .site import anchor
+
+PLOT_SVG = "operations.svg"
+LABELS = {  # demo -> (size symbol, naive method, what is counted)
+    "finite_difference_cost": ("d", "finite differences", "multiplications to get dl/dW(1)"),
+    "path_blowup": ("L", "path-by-path expansion", "multiplications to get d out / d x1"),
+}
+
+
+def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> str:
+    """The page as Markdown."""
+    p = result.problem
+    size, naive, counted = LABELS[p.demo]
+    parts = [f"# {p.title}\n", f"*Handout {p.handout} ({handout_title}), section {p.section}.*\n"]
+    if p.intro:
+        parts.append(p.intro.strip() + "\n")
+    for q in p.questions:
+        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
+        body = _demo(result, asset_dir) if q.ask == "demo" else q.answer.strip() + "\n"
+        parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+    return "\n".join(parts)
+
+
+def _demo(result: DemoResult, asset_dir: str) -> str:
+    p = result.problem
+    size, naive, counted = LABELS[p.demo]
+    rows = ["| \\(" + size + "\\) | " + naive + " | backpropagation | ratio | methods agree to |",
+            "|---:|---:|---:|---:|---:|"]
+    for r in result.rows:
+        rows.append(f"| {r.size} | {r.naive:,} | {r.backprop:,} | \\({num.number(r.naive / r.backprop, 3)}\\) | "
+                    f"\\({num.number(r.agreement, 2)}\\) |")
+    if p.demo == "path_blowup":
+        growth = (f"The path-by-path count doubles with every layer (a fitted \\({num.number(result.naive_growth, 3)}\\) "
+                  f"doublings per layer, i.e. \\(\\propto 2^{{L}}\\)); backpropagation adds a constant "
+                  f"{num.number(result.backprop_growth, 3)} multiplications per layer: linear in \\(L\\).")
+    else:
+        growth = (f"Fitted on a log-log scale, finite differences grow like "
+                  f"\\(d^{{{num.number(result.naive_growth, 3)}}}\\) and backpropagation like "
+                  f"\\(d^{{{num.number(result.backprop_growth, 3)}}}\\).")
+    return ("Measured by running both methods with every multiplication counted (the counts are "
+            f"{counted}); the last column is the largest relative difference between the two "
+            "methods' derivatives (and a central finite difference), so both computed the same thing.\n\n"
+            + "\n".join(rows) + "\n\n" + growth + "\n\n"
+            + f'<figure markdown="span">\n  ![Operation counts of {naive} and backpropagation against '
+              f'{size}, on a log scale]({asset_dir}/{PLOT_SVG})\n</figure>\n')
+
+
+def demo_plot(result: DemoResult) -> str:
+    """The table's two columns against the size, log-scaled."""
+    p = result.problem
+    size, naive, counted = LABELS[p.demo]
+    xs = [r.size for r in result.rows]
+    return line_chart([(naive, xs, [r.naive for r in result.rows], "#b91c1c"),
+                       ("backpropagation", xs, [r.backprop for r in result.rows], "#1d4ed8")],
+                      x_label=size, y_label=counted, log_x=p.demo != "path_blowup",
+                      title=f"{p.title}: {counted}")
