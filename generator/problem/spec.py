@@ -46,6 +46,17 @@ class Network:
 
 
 @dataclass(frozen=True)
+class MatrixClaim:
+    """A handout's formula for a gradient, e.g. dJ/dW2 = d(Z3) * T(A2); the generator judges it."""
+
+    where: str
+    statement: str  # as the handout writes it, in LaTeX
+    about: str  # the quantity whose gradient the formula claims to give
+    claimed: tuple  # the parsed formula (generator.problem.matrix_expr)
+    text: str  # the formula as written in the problem file
+
+
+@dataclass(frozen=True)
 class Question:
     """One question of the handout and what it asks for."""
 
@@ -60,6 +71,7 @@ class Question:
     labels: tuple[str, str] = ("0", "1")
     answer: str = ""
     note: str = ""
+    claims: tuple[MatrixClaim, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from typing import Any
 
 from ..errors import Issue
 from ..graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
-from .spec import Layer, Matrix, Network, Problem, Question, Ref
+from .expr import ParseError
+from .matrix_expr import parse_matrix_formula
+from .spec import Layer, Matrix, MatrixClaim, Network, Problem, Question, Ref
 from .yaml_lines import line_of
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -43,7 +45,8 @@ TOP_KEYS = {
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
-                 "answer", "note"}
+                 "answer", "note", "claims"}
+CLAIM_KEYS = {"where", "statement", "about", "claimed"}
 
 # what each kind of question needs besides number, text and ask
 ASKS: dict[str, set[str]] = {
@@ -59,6 +62,7 @@ ASKS: dict[str, set[str]] = {
     "update": {"wrt"},
     "parameter_count": set(),
     "prose": {"answer"},
+    "claims": {"claims"},
 }
 PARTS = ("linear", "activation", "all")
 
@@ -206,7 +210,7 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
         elif data is None:
             c.fail("", "the file is empty; expected a mapping with " + ", ".join(TOP_KEYS))
         return None, c.issues
-    c.choice(top.get("kind", "network"), "kind", ("network", "expression"))  # (expression: load.py)
+    c.choice(top.get("kind", "network"), "kind", ("network", "expression", "demo"))  # (the others: load.py)
     title = c.text(c.required(top, "title", ""), "title")
     handout = c.text(c.required(top, "handout", ""), "handout", default="")
     section = c.text(top.get("section", ""), "section", default="")
@@ -421,7 +425,37 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             labels=(str(labels[0]), str(labels[1])),
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
             note=c.text(d.get("note", ""), f"{p}.note", default=""),
+            claims=_matrix_claims(c, d.get("claims", []), f"{p}.claims", net) if net else (),
         ))
+    return tuple(out)
+
+
+def _matrix_claims(c: Checker, raw: Any, path: str, net: Network) -> tuple[MatrixClaim, ...]:
+    if not isinstance(raw, list):
+        c.fail(path, f"expected a list of claims; got {_describe(raw)}")
+        return ()
+    names = [n for n in _order(net)]
+    out = []
+    for i, item in enumerate(raw):
+        p = f"{path}[{i}]"
+        d = c.mapping(item, p, CLAIM_KEYS)
+        if not d:
+            continue
+        about = d.get("about")
+        if about not in names or about in (net.target_name, net.loss_name):
+            c.fail(f"{p}.about", f"expected the quantity the formula is the gradient for "
+                                 f"({', '.join(n for n in names if n not in (net.target_name, net.loss_name))}); "
+                                 f"got {_describe(about)}")
+            continue
+        text = d.get("claimed")
+        try:
+            tree = parse_matrix_formula(text, names)
+        except ParseError as err:
+            c.fail(f"{p}.claimed", err.message + (f" (column {err.column})" if err.column else ""))
+            continue
+        out.append(MatrixClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
+                               statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
+                               about=about, claimed=tree, text=text))
     return tuple(out)
 
 

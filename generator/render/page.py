@@ -11,7 +11,7 @@ from ..graph.ops import ACTIVATIONS, LOSSES, Linear
 from ..problem.spec import Question
 from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
-from ..solve.solution import (Chain, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
+from ..solve.solution import (Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
 from . import dot
 from . import numbers as num
@@ -543,6 +543,30 @@ class _Renderer:
             biases = "bias" if shape[0] == 1 else "biases"
             return f"({shape[0] * (shape[1] - 1)} weights and {shape[0]} {biases}, folded into column 0)"
         return ""
+
+    def _matrixclaims(self, q: Question, a: MatrixClaims) -> str:
+        parts = []
+        for r in a.results:
+            c = r.claim
+            about = partial(self.J, self.g.node(c.about).latex)
+            correct = num.numeric_matrix(r.correct, self.figs)
+            if r.holds:
+                parts.append(f'!!! success "Correct: {c.where}"\n' + _indent(
+                    f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names. "
+                    f"Evaluated on the numbers of this page it gives exactly \\({about}\\), the gradient "
+                    f"checked entry by entry against central differences:\n\n" + _display(f"{about} &\\approx {correct}")))
+                continue
+            body = (f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names. "
+                    f"This is wrong: {r.reason}.\n\n")
+            if r.claimed is not None:
+                body += "Counterexample, the numbers of this page:\n\n" + _display(
+                    f"\\text{{the handout's formula}} &\\approx {num.numeric_matrix(r.claimed, self.figs)}",
+                    f"{about} &\\approx {correct}")
+            else:
+                body += "The correct gradient, checked entry by entry against central differences:\n\n" + \
+                    _display(f"{about} &\\approx {correct}")
+            parts.append(f'!!! danger "Erratum: {c.where}"\n' + _indent(body))
+        return "\n".join(parts)
 
     def _prose(self, q: Question, a: Prose) -> str:
         text = a.text.strip() + "\n"

@@ -11,9 +11,10 @@ import sympy as sp
 from ..errors import VerificationError
 from ..graph.model import Graph
 from ..graph.network import build_graph
-from ..problem.spec import Problem, Question, Ref
+from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
+from .matrix_eval import ShapeError, evaluate_matrix
 from .numeric import Values, backward, forward
 from .symbolic import SymValues, exact, forward_exact, is_small, simplify
 
@@ -108,12 +109,28 @@ class ParameterCount:
 
 
 @dataclass(frozen=True)
+class MatrixClaimResult:
+    """A handout's gradient formula, evaluated on this network and compared with the gradient."""
+
+    claim: MatrixClaim
+    correct: np.ndarray  # dJ/d(about), from the backward pass (checked by finite differences)
+    claimed: np.ndarray | None  # the formula's value; None when its shapes do not fit
+    holds: bool
+    reason: str  # why not, when it does not hold
+
+
+@dataclass(frozen=True)
+class MatrixClaims:
+    results: tuple[MatrixClaimResult, ...]
+
+
+@dataclass(frozen=True)
 class Prose:
     text: str
     collapsed: np.ndarray | None = None  # the product of the layers with identity activations
 
 
-Answer = (Drawing | WeightMatrices | Value | Classification | Local | Chain | MatrixGradient | Update
+Answer = (MatrixClaims | Drawing | WeightMatrices | Value | Classification | Local | Chain | MatrixGradient | Update
           | ParameterCount | Prose)
 
 
@@ -323,6 +340,27 @@ class _Context:
             if q.part in ("activation", "all"):
                 rows.append((f"{layer.activation}@{l}", 0, "no learned parameters"))
         return ParameterCount(q.layer, q.part, tuple(rows), sum(r[1] for r in rows))
+
+    def _claims(self, q: Question) -> Answer:
+        results = []
+        batch = self.values[self.problem.network.input_name].shape[1]
+        for claim in q.claims:
+            correct = self._matrix_gradient(None, claim.about).value
+            try:
+                claimed = evaluate_matrix(claim.claimed, self.values, self.grads, batch)
+            except ShapeError as err:
+                results.append(MatrixClaimResult(claim, correct, None, False, str(err)))
+                continue
+            if claimed.shape != correct.shape:
+                results.append(MatrixClaimResult(
+                    claim, correct, claimed, False,
+                    f"it gives a {claimed.shape[0]}x{claimed.shape[1]} matrix, but the gradient has the shape "
+                    f"{correct.shape[0]}x{correct.shape[1]}"))
+                continue
+            close = np.allclose(claimed, correct, rtol=1e-9, atol=1e-12)
+            results.append(MatrixClaimResult(claim, correct, claimed, bool(close),
+                                             "" if close else "its entries differ from the gradient"))
+        return MatrixClaims(tuple(results))
 
     def _prose(self, q: Question) -> Answer:
         return Prose(q.answer, self._linear_collapse())
