@@ -54,6 +54,7 @@ class MatrixClaim:
     about: str  # the quantity whose gradient the formula claims to give
     claimed: tuple  # the parsed formula (generator.problem.matrix_expr)
     text: str  # the formula as written in the problem file
+    layout: str = "denominator"  # numerator: the formula is meant as the transpose (shape of W^T)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
                  "answer", "note", "claims"}
-CLAIM_KEYS = {"where", "statement", "about", "claimed"}
+CLAIM_KEYS = {"where", "statement", "about", "claimed", "layout"}
 
 # what each kind of question needs besides number, text and ask
 ASKS: dict[str, set[str]] = {
@@ -455,7 +455,9 @@ def _matrix_claims(c: Checker, raw: Any, path: str, net: Network) -> tuple[Matri
             continue
         out.append(MatrixClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
                                statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                               about=about, claimed=tree, text=text))
+                               about=about, claimed=tree, text=text,
+                               layout=c.choice(d.get("layout", "denominator"), f"{p}.layout",
+                                               ("denominator", "numerator"))))
     return tuple(out)
 
 

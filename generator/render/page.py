@@ -549,14 +549,19 @@ class _Renderer:
         for r in a.results:
             c = r.claim
             about = partial(self.J, self.g.node(c.about).latex)
+            if c.layout == "numerator":
+                about = f"\\left({about}\\right)^{{\\top}}"
             correct = num.numeric_matrix(r.correct, self.figs)
+            layout_note = (" The handout writes it in numerator layout, where a gradient is arranged like "
+                           "the transpose; it is compared with the transpose of this page's gradient."
+                           if c.layout == "numerator" else "")
             if r.holds:
                 parts.append(f'!!! success "Correct: {c.where}"\n' + _indent(
-                    f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names. "
+                    f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names.{layout_note} "
                     f"Evaluated on the numbers of this page it gives exactly \\({about}\\), the gradient "
                     f"checked entry by entry against central differences:\n\n" + _display(f"{about} &\\approx {correct}")))
                 continue
-            body = (f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names. "
+            body = (f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names.{layout_note} "
                     f"This is wrong: {r.reason}.\n\n")
             if r.claimed is not None:
                 body += "Counterexample, the numbers of this page:\n\n" + _display(

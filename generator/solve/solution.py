@@ -346,6 +346,8 @@ class _Context:
         batch = self.values[self.problem.network.input_name].shape[1]
         for claim in q.claims:
             correct = self._matrix_gradient(None, claim.about).value
+            if claim.layout == "numerator":  # that convention arranges dJ/dW like W transposed
+                correct = correct.T
             try:
                 claimed = evaluate_matrix(claim.claimed, self.values, self.grads, batch)
             except ShapeError as err:
