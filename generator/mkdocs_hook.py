@@ -48,7 +48,8 @@ def _generate(reason: str) -> bool:
         log.error(f"The generator could not run: {err}; still serving the previous pages.")
         return False
     for line in run.stdout.splitlines():
-        if line.strip() and not line.startswith("["):  # (progress lines are not interesting here)
+        # what changed and the summary; not the progress lines nor every unchanged problem
+        if line.strip() and not line.startswith("[") and not line.strip().startswith("unchanged"):
             log.info(f"generator: {line.strip()}")
     if run.returncode != 0:
         message = run.stderr.rstrip() or f"exit status {run.returncode}"

@@ -71,6 +71,8 @@ def test_keys_equal_the_validator_keys():
     assert set(NETWORK["properties"]["network"]["properties"]) == validate.NETWORK_KEYS
     assert set(SCHEMA["$defs"]["layer"]["properties"]) == validate.LAYER_KEYS
     assert set(SCHEMA["$defs"]["question"]["properties"]) == validate.QUESTION_KEYS
+    if hasattr(validate, "CLAIM_KEYS"):
+        assert set(SCHEMA["$defs"]["matrixClaim"]["properties"]) == validate.CLAIM_KEYS
     question = SCHEMA["$defs"]["question"]["properties"]
     assert sorted(question["ask"]["enum"]) == sorted(validate.ASKS)
     assert tuple(question["part"]["enum"]) == validate.PARTS
@@ -105,6 +107,18 @@ def test_expression_problem_keys_equal_the_validator():
     found = _required_per_ask(question)
     for ask, needs in ve.ASKS.items():
         assert found.get(ask, set()) == needs, ask
+
+
+def test_demo_problem_keys_equal_the_validator():
+    from generator.problem import validate_demo as vd
+
+    demo = SCHEMA["$defs"]["demoProblem"]
+    assert set(demo["properties"]) == vd.TOP_KEYS
+    assert set(SCHEMA["$defs"]["demoQuestion"]["properties"]) == vd.QUESTION_KEYS
+    assert sorted(demo["properties"]["demo"]["enum"]) == sorted(vd.DEMOS)
+    ranges = {rule["if"]["properties"]["demo"]["const"]: rule["then"]["properties"]["sizes"]["items"]
+              for rule in demo["allOf"]}
+    assert {k: (r["minimum"], r["maximum"]) for k, r in ranges.items()} == vd.DEMOS
 
 
 def test_formula_length_equals_the_parser_limit():
