@@ -39,7 +39,7 @@ NETWORK_SVG = "network.svg"
 GRAPH_SVG = "computation-graph.svg"
 ELEMENT_SVG = "element-graph.svg"
 
-PER_LINE = 4  # entries of a column vector per line in a block node
+PER_LINE = 3  # most entries of a column vector on one line of a block node
 MAX_ELEMENTS = 40  # scalar entries (all nodes together) up to which the element graph is drawn
 MAX_WIDTH = 8  # widest layer (input included) the neuron diagram draws unit by unit
 # a weight's label sits on its edge near the head, as near as it fits (see _label_distances)
@@ -117,9 +117,11 @@ def _values(m: np.ndarray, figures: int) -> list[str]:
     if m.size == 1:
         return [short(m[0, 0], figures)]
     row = lambda r: "[" + ", ".join(short(v, figures) for v in r) + "]"  # noqa: E731
-    if m.shape[1] == 1:  # a column, as a transposed row of PER_LINE entries a line
+    if m.shape[1] == 1:  # a column, as a transposed row of at most PER_LINE entries a line
         cells = [short(v, figures) for v in m[:, 0]]
-        chunks = [", ".join(cells[k:k + PER_LINE]) for k in range(0, len(cells), PER_LINE)]
+        count = -(-len(cells) // PER_LINE)  # lines
+        per = -(-len(cells) // count)  # entries per line, balanced: 4 entries as 2 + 2
+        chunks = [", ".join(cells[k:k + per]) for k in range(0, len(cells), per)]
         return [("[" if k == 0 else "") + c + ("]ᵀ" if k == len(chunks) - 1 else ",")
                 for k, c in enumerate(chunks)]
     return [row(r) for r in m]
@@ -202,8 +204,13 @@ def computation_graph(problem: Problem, graph: Graph, values: dict, grads: dict)
     for node in graph.nodes:
         lines.append(f"  {_id(node)} [{_block_node(graph, node, values, grads, figures)}];")
     for node in graph.nodes:
-        for inp in node.inputs:
-            lines.append(f"  {_id(graph.node(inp))} -> {_id(node)} [id=\"{_id(graph.node(inp))}__{_id(node)}\"];")
+        for k, inp in enumerate(node.inputs):
+            # the data path (each op's first input) runs straight down; parameters hang beside it
+            weight = ", weight=8" if k == 0 else ""
+            lines.append(f'  {_id(graph.node(inp))} -> {_id(node)} [id="{_id(graph.node(inp))}__{_id(node)}"{weight}];')
+        if node.kind == "linear" and len(node.inputs) > 2:  # a bias vector above its weight matrix
+            b, w = graph.node(node.inputs[2]), graph.node(node.inputs[1])
+            lines.append(f"  {_id(b)} -> {_id(w)} [style=invis];  // keeps the drawing narrow")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -497,7 +504,7 @@ def _label_distances(nodes: dict[str, tuple[float, float, float, float]],
 def _layer_blocks(problem: Problem, graph: Graph) -> str:
     """One block per layer, 'layer l: n units, activation', the weight matrix's shape on the edge."""
     net = problem.network
-    lines = _header("network", nodesep=0.3, ranksep=0.9, fontsize=12)
+    lines = _header("network", rankdir="TB", nodesep=0.3, ranksep=0.45, fontsize=12)
     x = graph.node(net.input_name)
     fill_colour, border = STYLE["input"]
     lines.append(f'  n_{x.name} [id="n_{x.name}", shape=box, style="rounded,filled", fillcolor="{fill_colour}", '

@@ -72,30 +72,55 @@ def http_context(browser):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def http_tab(http_context):
+    """The tab the HTTP tests navigate (a new tab per test costs a third of a page load more);
+    each test gets it with screen media and without the handlers of earlier tests."""
+    tabs = [http_context.new_page()]
+
+    def get():
+        if tabs[-1].is_closed():
+            tabs.append(http_context.new_page())
+        return tabs[-1]
+
+    yield get
+    for tab in tabs:
+        if not tab.is_closed():
+            tab.close()
+
+
 @pytest.fixture
-def open_page(browser, http_context, site_url):
-    """``open_page(path, file=False)`` -> (page, tracker): a new tab showing ``path`` (relative to
+def open_page(browser, http_context, http_tab, site_url):
+    """``open_page(path, file=False)`` -> (page, tracker): the tab showing ``path`` (relative to
     the site) loaded over HTTP, or from disk with ``file=True`` (in a context of its own), once
     its math is rendered. The tracker records what went wrong and blocks every request that
-    leaves the site."""
-    opened = []
+    leaves the site. Opening a second HTTP page in one test opens it in a new tab."""
+    contexts, tabs, attached = [], [], []
 
     def open_(path: str = "index.html", *, file: bool = False):
         if file:
             context = browser.new_context(viewport=VIEWPORT, color_scheme="light",
                                           service_workers="block")
-            opened.append(context)
+            contexts.append(context)
+            page = context.new_page()
+        elif not any(p is http_tab() for p, _ in attached):
+            page = http_tab()
         else:
-            context = http_context
-        page = context.new_page()
-        opened.append(page)
+            page = http_context.new_page()
+            tabs.append(page)
         tracker = Tracker(allowed_origin=None if file else site_url.rstrip("/"))
-        tracker.attach(page)
+        attached.append((page, tracker.attach(page)))
         url = (SITE / path).as_uri() if file else site_url + path
         page.goto(url, wait_until="load")
         wait_for_math(page)
         return page, tracker
 
     yield open_
-    for item in reversed(opened):
-        item.close()
+    for page, detach in attached:
+        if not page.is_closed():
+            detach()
+    for page in tabs:
+        page.close()
+    for context in contexts:
+        context.close()
+    http_tab().emulate_media(media="screen")

@@ -170,7 +170,9 @@ class Tracker:
         return (parts.scheme == "http" and parts.hostname == "127.0.0.1"
                 and f"{parts.scheme}://{parts.netloc}" == self.allowed_origin)
 
-    def attach(self, page) -> None:
+    def attach(self, page):
+        """Record ``page``'s troubles and block its requests outside the site; returns a
+        function that undoes both."""
         def route(r):
             if self.allows(r.request.url):
                 r.continue_()
@@ -178,13 +180,30 @@ class Tracker:
                 self.blocked.append(r.request.url)
                 r.abort("blockedbyclient")
 
+        def console(m):
+            if m.type == "error":
+                self.console_errors.append(f"{m.text} ({m.location.get('url', '')})")
+
+        def response(r):
+            if r.status >= 400:
+                self.failed_requests.append(f"{r.url}: HTTP {r.status}")
+
+        handlers = {
+            "console": console,
+            "pageerror": lambda e: self.console_errors.append(f"uncaught: {e}"),
+            "requestfailed": lambda r: self.failed_requests.append(f"{r.url}: {r.failure}"),
+            "response": response,
+        }
         page.route("**/*", route)
-        page.on("console", lambda m: m.type == "error" and self.console_errors.append(
-            f"{m.text} ({m.location.get('url', '')})"))
-        page.on("pageerror", lambda e: self.console_errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.url}: {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and self.failed_requests.append(
-            f"{r.url}: HTTP {r.status}"))
+        for event, handler in handlers.items():
+            page.on(event, handler)
+
+        def detach():
+            page.unroute("**/*", route)
+            for event, handler in handlers.items():
+                page.remove_listener(event, handler)
+
+        return detach
 
     def problems(self) -> list[str]:
         return ([f"request outside the site (blocked): {u}" for u in self.blocked]
