@@ -21,8 +21,8 @@ from .render.demo_page import PLOT_SVG as DEMO_PLOT_SVG
 from .render.demo_page import demo_plot, render_demo_page
 from .solve.demos import DemoResult, run_demo
 from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
-from .render.expression_page import expression_dot, render_expression_page
-from .solve.expression import ExpressionSolution, solve_expression
+from .render.expression_page import expression_dot, path_svg_name, render_expression_page
+from .solve.expression import ChainRule, ExpressionSolution, solve_expression
 from .render import dot
 from .render.page import render_page
 from .render.site import handout_dir, render_handout, render_home
@@ -97,6 +97,9 @@ def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, by
         files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title)}
         if s.problem.definitions:
             files[f"{base}/{EXPRESSION_GRAPH_SVG}"] = to_svg(expression_dot(s))
+        for _, answer in s.answers:
+            if isinstance(answer, ChainRule):  # one highlighted drawing per chain-rule question
+                files[f"{base}/{path_svg_name(answer)}"] = to_svg(expression_dot(s, answer))
         return {k: v.encode("utf-8") for k, v in files.items()}
     files = {f"{base}.md": render_page(s, s.problem.slug, h.title)}
     # the layer diagram, the computation graphs and one highlighted path per chain-rule answer

@@ -7,6 +7,7 @@ of the generator's own evaluator.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,13 @@ def test_a_wrong_form_in_the_file_stops_the_build(tmp_path):
 def test_problem_files_are_plain_yaml():
     for path in PROBLEMS.glob("*.yml"):
         assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+
+
+def test_the_path_drawing_labels_each_highlighted_edge_with_its_local_derivative(ROOT):
+    svg = (ROOT / "docs/handouts/002-chain-rule-and-neural-networks/002-chain-rule-is-all-you-need"
+           / "path-y-x.svg").read_text(encoding="utf-8")
+    labels = {t.replace("&#45;", "-") for t in re.findall(r'fill="#7c3aed"[^>]*>([^<]+)</text>', svg)}
+    x = 2.0  # the page's point
+    expected = {f"{math.cos(x):.4g}", f"{2 * x:.4g}", f"{x * x:.4g}", f"{math.sin(x):.4g}"}
+    assert expected <= {t.strip() for t in labels}, labels
+    assert "<!--" not in svg

@@ -147,7 +147,10 @@ class _Renderer:
                      f"\\({num.number(a.check.rel_error, 2)}\\).\n")
         else:
             text += _display(*rows)
-        return text
+        route = " and ".join(" → ".join([a.wrt] + [f.out for f in reversed(path)]) for path in a.paths)
+        return text + "\n" + self.figure(
+            path_svg_name(a), f"Computation graph with the paths {route} highlighted; each highlighted "
+                              "edge is labelled with its local derivative, a factor of the product above")
 
     def _claims(self, q, a: Claims) -> str:
         parts = []
@@ -185,12 +188,23 @@ def _default_latex(name: str) -> str:
     return f"{base}_{{{name[len(head):]}}}" if head != name else base
 
 
-def expression_dot(solution: ExpressionSolution) -> str:
-    """Variables and definitions as boxes with their value and gradient; ids from names."""
+def path_svg_name(a: ChainRule) -> str:
+    """The file of a chain question's highlighted graph."""
+    return f"path-{a.of}-{a.wrt}.svg"
+
+
+def expression_dot(solution: ExpressionSolution, chain: ChainRule | None = None) -> str:
+    """Variables and definitions as boxes with their value and gradient; ids from names.
+
+    With ``chain``, the edges of its paths are highlighted and labelled with their local
+    derivatives (the factors of the written product, taken from the solution).
+    """
     figs = solution.problem.significant_figures
     last = solution.problem.definitions[-1].name if solution.problem.definitions else ""
+    on_path = {(f.inp, f.out): f.value for path in (chain.paths if chain else ()) for f in path}
     lines = ["digraph expression {", '  graph [rankdir=LR, bgcolor="white", nodesep=0.3, ranksep=0.5];',
-             '  node [fontname="Helvetica", fontsize=13, shape=box];', '  edge [color="#475569"];']
+             '  node [fontname="Helvetica,Arial,sans-serif", fontsize=13, shape=box];',
+             '  edge [color="#475569", fontname="Helvetica,Arial,sans-serif", fontsize=12];']
     for n in solution.graph.nodes:
         value, grad = solution.values[n.name], solution.grads.get(n.name, float("nan"))
         title = n.name if n.formula is None else f"{n.name} = {_plain(n.formula)}"
@@ -198,14 +212,22 @@ def expression_dot(solution: ExpressionSolution) -> str:
         cells = [f"<TR><TD><B>{_escape(title)}</B></TD></TR>"]
         if value == value:
             cells.append(f"<TR><TD>value {_escape(num.number(value, figs))}</TD></TR>")
-        if grad == grad and last:
+        if grad == grad and last and chain is None:  # a path drawing carries its derivatives on the edges
             cells.append(f'<TR><TD><FONT COLOR="#b91c1c">d{_escape(last)}/d{_escape(n.name)} '
                          f"{_escape(num.number(grad, figs))}</FONT></TD></TR>")
         label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">' + "".join(cells) + "</TABLE>>"
-        lines.append(f'  n_{n.name} [style="rounded,filled", fillcolor="{fill}", label={label}];')
+        border = ', color="#7c3aed", penwidth=2.5' if chain and any(n.name in e for e in on_path) else ""
+        lines.append(f'  n_{n.name} [style="rounded,filled", fillcolor="{fill}"{border}, label={label}];')
     for n in solution.graph.nodes:
         for i in n.inputs:
-            lines.append(f"  n_{i} -> n_{n.name};")
+            if (i, n.name) in on_path:
+                d = on_path[(i, n.name)]
+                text = _escape(num.number(d, figs)) if d == d else f"d{n.name}/d{i}"
+                lines.append(f'  n_{i} -> n_{n.name} [color="#7c3aed", penwidth=2.5, fontcolor="#7c3aed", '
+                             f'label="{text}"];')
+            else:
+                faded = ' [color="#cbd5e1"]' if chain else ""  # off the highlighted paths
+                lines.append(f"  n_{i} -> n_{n.name}{faded};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
