@@ -106,6 +106,8 @@ def make_root(tmp: Path) -> Path:
     shutil.copytree(REPO / "problems", root / "problems")
     shutil.copytree(REPO / "docs", root / "docs")
     shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "generator").mkdir()
+    shutil.copy2(REPO / "generator" / "mkdocs_hook.py", root / "generator" / "mkdocs_hook.py")  # mkdocs.yml hooks:
     return root
 
 

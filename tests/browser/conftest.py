@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .support import (CHROMIUM, CHROMIUM_ARGS, NOT_BUILT, SITE, SITE_BUILT, VIEWPORT, Tracker,
-                      wait_for_math)
+from .support import (ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, NOT_BUILT, SITE, SITE_BUILT,
+                      VIEWPORT, Tracker, wait_for_math)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,6 +68,7 @@ def http_context(browser):
     Every document starts with empty storage, so each page opens in the light scheme."""
     context = browser.new_context(viewport=VIEWPORT, color_scheme="light", service_workers="block")
     context.add_init_script("try { localStorage.clear(); sessionStorage.clear() } catch (e) {}")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     yield context
     context.close()
 
@@ -101,6 +102,7 @@ def open_page(browser, http_context, http_tab, site_url):
         if file:
             context = browser.new_context(viewport=VIEWPORT, color_scheme="light",
                                           service_workers="block")
+            context.set_default_timeout(ACTION_TIMEOUT_MS)
             contexts.append(context)
             page = context.new_page()
         elif not any(p is http_tab() for p, _ in attached):

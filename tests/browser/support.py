@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}  # wide enough for Material's navigation sidebar
 MATH_TIMEOUT_MS = 5_000
+ACTION_TIMEOUT_MS = 15_000  # a click or a page load that hangs fails in 15 s, not Playwright's 30
 
 SITE_BUILT = (SITE / "index.html").is_file()
 NOT_BUILT = f"{SITE} has no index.html: the site is not built; run `make site` (or `make test`)"
