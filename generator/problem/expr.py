@@ -129,15 +129,13 @@ def _unexpected(ch: str) -> str:
     return f"unexpected character {ch!r}; expected a number, a name, + - * / ^, parentheses or ','"
 
 
-class _Parser:
-    def __init__(self, tokens: Iterator[Token], variables: dict[str, sp.Symbol],
-                 functions: dict[str, Function]):
-        self.tokens = tokens
-        self.tok = next(tokens)  # the current token (one token of look-ahead)
-        self.variables, self.functions = variables, functions
-        self.depth = 0
+class TokenCursor:
+    """One token of look-ahead and a nesting guard, shared by the scalar and matrix parsers."""
 
-    # -------------------------------------------------------------- helpers
+    def __init__(self, tokens: Iterator[Token]):
+        self.tokens = tokens
+        self.tok = next(tokens)  # the current token
+        self.depth = 0
 
     def take(self) -> Token:
         tok = self.tok
@@ -156,6 +154,13 @@ class _Parser:
 
     def leave(self) -> None:
         self.depth -= 1
+
+
+class _Parser(TokenCursor):
+    def __init__(self, tokens: Iterator[Token], variables: dict[str, sp.Symbol],
+                 functions: dict[str, Function]):
+        super().__init__(tokens)
+        self.variables, self.functions = variables, functions
 
     def expected_operand(self) -> ParseError:
         names = ", ".join(self.variables) or "none declared"
@@ -327,4 +332,4 @@ def parse_expression(text: str, variables: Iterable[str] = (), functions: Iterab
     return _Parser(iter_tokens(text), symbols, funcs).formula()
 
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ParseError", "parse_expression", "tokenize"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "ParseError", "TokenCursor", "parse_expression", "tokenize"]

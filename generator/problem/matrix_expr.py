@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from .expr import ParseError, Token, iter_tokens
+from .expr import ParseError, Token, TokenCursor, iter_tokens
 
 FUNCTIONS = {"T": 1, "d": 1, "hadamard": 2, "sumcols": 1, "step": 1, "ones": 1}
 Tree = tuple  # ("num", float) | ("name", str) | ("call", name, args) | ("neg", t) | (op, a, b)
@@ -30,20 +30,10 @@ def parse_matrix_formula(text: str, names: Iterable[str]) -> Tree:
     return _Parser(iter_tokens(text), set(names) | {"m"}).formula()
 
 
-class _Parser:
+class _Parser(TokenCursor):
     def __init__(self, tokens: Iterator[Token], names: set[str]):
-        self.tokens, self.names = tokens, names
-        self.tok = next(tokens)
-        self.depth = 0
-
-    def take(self) -> Token:
-        tok = self.tok
-        if tok.kind != "end":
-            self.tok = next(self.tokens)
-        return tok
-
-    def at(self, *ops: str) -> bool:
-        return self.tok.kind == "op" and self.tok.text in ops
+        super().__init__(tokens)
+        self.names = names
 
     def formula(self) -> Tree:
         tree = self.sum()
@@ -75,9 +65,7 @@ class _Parser:
         return self.atom()
 
     def atom(self) -> Tree:
-        self.depth += 1
-        if self.depth > 50:
-            raise ParseError("the formula is nested too deeply", self.tok.column)
+        self.enter(self.tok.column)
         tok = self.take()
         try:
             if tok.kind == "number":
@@ -102,7 +90,7 @@ class _Parser:
             if tok.kind == "name" and tok.text in self.names:
                 return ("name", tok.text)
         finally:
-            self.depth -= 1
+            self.leave()
         got = "the end of the formula" if tok.kind == "end" else repr(tok.text)
         raise ParseError(f"expected a number, a quantity ({', '.join(sorted(self.names))}) or a function "
                          f"({', '.join(FUNCTIONS)}); got {got}", tok.column)
