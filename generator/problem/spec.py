@@ -76,8 +76,8 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A whole problem file, validated."""
+class ProblemHeader:
+    """What every kind of problem file has: where it is, its title and its place in a handout."""
 
     path: str
     slug: str
@@ -85,6 +85,12 @@ class Problem:
     handout: str
     section: str
     intro: str
+
+
+@dataclass(frozen=True)
+class Problem(ProblemHeader):
+    """A whole problem file, validated."""
+
     network: Network
     values: dict[str, Matrix]  # inputs, targets and parameters, as (rows, columns)
     learning_rate: Fraction | None
@@ -147,15 +153,9 @@ class ExpressionQuestion:
 
 
 @dataclass(frozen=True)
-class ExpressionProblem:
+class ExpressionProblem(ProblemHeader):
     """A problem file of ``kind: expression``: scalar formulas, their derivatives and claims."""
 
-    path: str
-    slug: str
-    title: str
-    handout: str
-    section: str
-    intro: str
     variables: tuple[str, ...]
     functions: tuple[str, ...]
     definitions: tuple[Definition, ...]
@@ -170,15 +170,9 @@ class ExpressionProblem:
 
 
 @dataclass(frozen=True)
-class DemoProblem:
+class DemoProblem(ProblemHeader):
     """A problem file of ``kind: demo``: a measured demonstration (operation counts over sizes)."""
 
-    path: str
-    slug: str
-    title: str
-    handout: str
-    section: str
-    intro: str
     demo: str  # finite_difference_cost | path_blowup
     sizes: tuple[int, ...]
     significant_figures: int
