@@ -163,7 +163,7 @@ def test_number_text_accepted(text):
     assert _fraction_ok(text) and NUMBER_TEXT.search(text)
 
 
-@pytest.mark.parametrize("text", ["abc", "1/0", "2*3", "sqrt(2)", "nan", "inf", "1.5/2", ".", "", "0x10"])
+@pytest.mark.parametrize("text", ["abc", "1/0", "2*3", "sqrt(2)", "nan", "inf", "1.5/2", ".", "", "0x10", "0_E401"])
 def test_number_text_rejected(text):
     assert not _fraction_ok(text) and not NUMBER_TEXT.search(text)
 

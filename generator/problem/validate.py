@@ -142,7 +142,8 @@ class Checker:
             return Fraction(repr(value))  # the decimal as written, exactly
         if isinstance(value, str):
             exponent = EXPONENT.search(value)
-            if exponent and abs(int(exponent.group(1).replace("_", ""))) > MAX_EXPONENT:
+            if (exponent and abs(int(exponent.group(1).replace("_", ""))) > MAX_EXPONENT
+                    and _parses(value[:exponent.start(1)] + "0")):  # a number, but for its exponent
                 # 1e999999999 would take Fraction minutes and gigabytes to build
                 self.fail(path, f"expected a number with an exponent from -{MAX_EXPONENT} to {MAX_EXPONENT}; "
                                 f"got {_describe(value)}")
@@ -181,6 +182,14 @@ class Checker:
             return tuple(tuple(Fraction(0) for _ in range(cols)) for _ in range(rows))
         return tuple(tuple(self.number(v, f"{path}[{i}][{j}]") for j, v in enumerate(r))
                      for i, r in enumerate(value))
+
+
+def _parses(text: str) -> bool:
+    try:
+        Fraction(text.strip())
+        return True
+    except (ValueError, ZeroDivisionError):
+        return False
 
 
 def _describe(value: Any) -> str:
