@@ -13,7 +13,7 @@ from ..problem.spec import Claim, ExpressionProblem, ExpressionQuestion
 from ..problem.validate_expression import derivative_symbol
 from . import finite_diff as fd
 from .evaluate import NotNumeric, evaluate, kink_side
-from .symbolic import exact, simplify
+from .symbolic import exact, is_zero, simplify
 
 CLAIM_TOL = 1e-9  # two sides of a claim differ when they differ by more than this (relative)
 
@@ -179,14 +179,14 @@ class _Context:
         general = sum((partial * sp.Symbol(derivative_symbol(i, q.wrt)) for i, partial in inner), sp.Integer(0))
         composite = simplify(sp.diff(self.g.expand(sp.Symbol(q.of_name)), sp.Symbol(q.wrt)))
         by_paths = sum((sp.Mul(*[f.partial for f in path]) for path in found), sp.Integer(0))
-        if simplify(self.g.expand(by_paths) - composite) != 0 and not _same(
+        if not is_zero(self.g.expand(by_paths) - composite) and not _same(
                 self.g.expand(by_paths), composite, q.wrt, self.p.samples):
             raise self.fail(q, f"the chain-rule sum {by_paths} does not equal the derivative {composite}")
         if q.general:
             self._check_general(q, top.formula, top.inputs, general)
         for form in q.forms:
             target = general if q.general else by_paths
-            if simplify(sp.expand(form - target)) != 0:
+            if not is_zero(form - target):
                 raise self.fail(q, f"the form {form} given in the problem file is not {target}")
         exact_value = _exact_at(composite, self.p.point)
         value = sum((_product(f.value for f in path) for path in found), 0.0)
@@ -205,7 +205,7 @@ class _Context:
         composed = formula.subs({sp.Symbol(i): f for i, f in funcs.items()})
         claimed = general.subs({sp.Symbol(derivative_symbol(i, q.wrt)): sp.diff(f, x) for i, f in funcs.items()})
         claimed = claimed.subs({sp.Symbol(i): f for i, f in funcs.items()})
-        if sp.simplify(sp.diff(composed, x) - claimed) != 0:
+        if not is_zero(sp.diff(composed, x) - claimed):
             raise self.fail(q, "the general chain-rule form does not match sympy's derivative")
 
     def paths(self, of: str, wrt: str) -> list[list[ExprFactor]]:
@@ -282,7 +282,7 @@ def _product(values) -> float:
 
 def _same(a: sp.Expr, b: sp.Expr, var: str, samples: tuple[Fraction, ...]) -> bool:
     """Equal symbolically, or (when sympy cannot tell) at every sample point in float64."""
-    if simplify(a - b) == 0:
+    if is_zero(a - b):
         return True
     try:
         return all(_close(evaluate(a, {var: float(x)}), evaluate(b, {var: float(x)})) for x in samples)
@@ -296,7 +296,7 @@ def _close(a: float, b: float) -> bool:
 
 def _judge(claim: Claim, lhs: sp.Expr, samples: tuple[Fraction, ...]) -> ClaimResult:
     """Holds if equal at every sample (and sympy agrees); else the first sample where it fails."""
-    symbolic_zero = sp.simplify((lhs - claim.rhs).rewrite(sp.exp)) == 0
+    symbolic_zero = is_zero((lhs - claim.rhs).rewrite(sp.exp))
     for x in samples:
         env = {claim.variable: float(x)}
         left, right = evaluate(lhs, env), evaluate(claim.rhs, env)

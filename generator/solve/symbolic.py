@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import sympy as sp
@@ -57,22 +58,74 @@ def _forward_op(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
     raise ValueError(f"unknown node kind {node.kind!r}")
 
 
+@functools.lru_cache(maxsize=8192)
 def simplify(expr: sp.Expr) -> sp.Expr:
     """A readable exact form, e.g. -6 e^10 / (1 + e^5)^3.
 
-    The shortest of a few rewrites wins, but never one that brings in functions the value did
-    not have (sympy likes to turn e^5 / (1 + e^5)^2 into 1 / (4 cosh^2(5/2))).
+    The shortest (fewest operations, a leading minus sign counted) of a few cheap rewrites wins,
+    the rewritten forms first among equals. ``sp.simplify`` is not among them: on these forms
+    it picked the same result in all but a handful of cases, at several times the cost (the
+    build profile was dominated by it), and it likes to bring in functions the value did not
+    have (e^5 / (1 + e^5)^2 becomes 1 / (4 cosh^2(5/2))). Equal expressions are simplified once
+    (memoized): the handouts repeat many values.
     """
     if getattr(expr, "is_Rational", False):
         return expr
-    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS:  # too big to print usefully; simplify would crawl
+    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS:  # too big to print usefully; rewriting would crawl
         return expr
     functions = {type(f) for f in expr.atoms(sp.Function)}
-    candidates = [sp.powsimp(sp.together(expr)), expr]
-    if not _has_huge_argument(expr):  # sp.simplify can exhaust memory on e^(-10^12)
-        candidates.insert(1, sp.simplify(expr))
+    candidates = [sp.powsimp(sp.together(expr, deep=True)), sp.powsimp(sp.together(expr)), sp.factor_terms(expr)]
+    if not _has_huge_argument(expr):  # cancel expands powers: e^(-10^12) would exhaust memory
+        candidates.append(sp.powsimp(sp.cancel(expr)))
+    candidates.append(expr)
     allowed = [c for c in candidates if {type(f) for f in c.atoms(sp.Function)} <= functions]
-    return min(allowed, key=sp.count_ops)
+    return min(allowed, key=_cost)
+
+
+def _cost(expr: sp.Expr) -> int:
+    """Operations to write ``expr``; -(a + b) costs two more than -a - b (sign and brackets)."""
+    wrapped = expr.is_Mul and expr.args[0] == -1 and any(a.is_Add for a in expr.args[1:])
+    return sp.count_ops(expr) + (2 if wrapped else 0)
+
+
+@functools.lru_cache(maxsize=8192)
+def is_zero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is identically zero: cheap rewrites first, ``sp.simplify`` only if needed."""
+    if expr == 0:
+        return True
+    if _nonzero_somewhere(expr):  # a value proves it is not zero (and skips sp.simplify)
+        return False
+    in_exp = expr.rewrite(sp.exp)  # sigma, tanh, sinh, cosh as exponentials
+    for rewrite in (sp.expand, sp.cancel):
+        if rewrite(expr) == 0 or rewrite(in_exp) == 0:
+            return True
+    return sp.simplify(expr) == 0
+
+
+# positive points, so any assumption a symbol carries (positive, real) holds there
+PROBE_POINTS = (sp.Rational(3, 7), sp.Rational(11, 13), sp.Rational(5, 3))
+PROBE_DIGITS = 30
+PROBE_NONZERO = sp.Rational(1, 10**12)  # an identically zero expression evaluates to ~1e-30
+
+
+def _nonzero_somewhere(expr: sp.Expr) -> bool:
+    """Whether ``expr`` evaluates (30 digits) to a clearly non-zero number at a probe point.
+
+    Only a proof of "not zero": an expression with abstract functions, or that does not give a
+    number, is left to the symbolic test.
+    """
+    symbols = sorted(expr.free_symbols, key=str)
+    for k in range(len(PROBE_POINTS)):
+        point = {x: PROBE_POINTS[(k + i) % len(PROBE_POINTS)] for i, x in enumerate(symbols)}
+        try:
+            value = expr.subs(point).evalf(PROBE_DIGITS)
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        if value.is_Number and value.is_finite and abs(value) > PROBE_NONZERO:
+            return True
+        if not symbols:
+            return False
+    return False
 
 
 HUGE_ARGUMENT = 1000  # beyond this, e^a and tanh(a) are far outside float64 anyway
