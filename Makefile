@@ -40,8 +40,8 @@ IFW_STAMP   := $(IFW_DIR)/.installed
 
 # Debian packages needed (checked through the commands they provide); `make test`
 # adds chromium. Target-specific values also apply to the targets' prerequisites.
-SYSTEM_PKGS := graphviz nodejs npm
-test: SYSTEM_PKGS := graphviz nodejs npm chromium
+SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm
+test: SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm chromium
 
 .PHONY: site test serve bench clean setup system
 

@@ -5,7 +5,9 @@
 #
 # Each package is checked through the command it provides (graphviz -> dot,
 # nodejs -> node, npm -> npm, chromium -> chromium; any other package -> a
-# command of the same name). Missing packages are installed with apt-get when
+# command of the same name); fonts-liberation2 through fontconfig (Graphviz lays
+# out the drawings' Helvetica/Arial labels with it: the same metrics as the
+# browsers' Arial, and the same drawings on every machine). Missing packages are installed with apt-get when
 # we are root (or passwordless sudo works) and apt-get exists, unless
 # ALLOW_APT=0; otherwise the exact install command is printed and we exit 1.
 set -euo pipefail
@@ -18,6 +20,13 @@ command_for() {
     esac
 }
 
+present() {
+    case "$1" in
+        fonts-liberation2) fc-list 2>/dev/null | grep -q "/liberation2/" ;;
+        *) command -v "$(command_for "$1")" >/dev/null 2>&1 ;;
+    esac
+}
+
 if [ "$#" -eq 0 ]; then
     echo "usage: $0 PKG..." >&2
     exit 2
@@ -25,8 +34,7 @@ fi
 
 missing=()
 for pkg in "$@"; do
-    cmd="$(command_for "$pkg")"
-    if ! command -v "$cmd" >/dev/null 2>&1; then
+    if ! present "$pkg"; then
         missing+=("$pkg")
     fi
 done
@@ -74,7 +82,7 @@ echo "ensure-system: installing ${missing[*]} with apt-get" >&2
 # Re-check: the packages must now provide their commands.
 still=()
 for pkg in "${missing[@]}"; do
-    command -v "$(command_for "$pkg")" >/dev/null 2>&1 || still+=("$pkg")
+    present "$pkg" || still+=("$pkg")
 done
 if [ "${#still[@]}" -ne 0 ]; then
     echo "ensure-system: still missing after apt-get: ${still[*]}" >&2
