@@ -30,6 +30,9 @@ class ProblemFileError(GeneratorError):
         self.issues = issues
         super().__init__("\n".join(str(i) for i in issues))
 
+    def __reduce__(self):  # pickled whole (from a worker process), not as its message
+        return (type(self), (self.issues,))
+
 
 class VerificationError(GeneratorError):
     """A printed derivative disagrees with its finite-difference check."""

@@ -8,6 +8,8 @@ way the files handed to output.write_tree are exactly those of a full build.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,12 +129,25 @@ def _stem(problem: Problem) -> str:
     return problem.slug  # the file name without .yml
 
 
+def default_jobs() -> int:
+    """Worker processes for solving: one per CPU (at most MAX_JOBS); BACKPROP_JOBS overrides."""
+    try:
+        return max(1, int(os.environ.get("BACKPROP_JOBS", "")))
+    except ValueError:
+        return max(1, min(os.cpu_count() or 1, MAX_JOBS))
+
+
+MAX_JOBS = 8
+MIN_PER_JOB = 3  # below this many problems per worker, starting workers costs more than it saves
+
+
 def run(root: Path, strict: bool = True, write: bool = True, force: bool = False,
-        progress: Progress | None = None) -> BuildResult:
+        progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
     """Validate everything, solve what changed, render, and (unless ``write`` is False) write.
 
     ``force`` ignores the cache (every problem is solved again). With ``write`` False (check),
-    nothing at all is written, the cache included.
+    nothing at all is written, the cache included. ``jobs`` worker processes solve and render
+    the problems that changed (default: one per CPU); the result does not depend on it.
     """
     started = time.monotonic()
     paths = Paths(root)
@@ -148,11 +163,10 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
     files = render_indexes(handouts)
     fresh: dict[str, bytes] = {}  # new cache entries
     used: list[Inputs] = []
-    total = sum(len(h.problems) for h in handouts)
-    index = 0
+    todo: list[tuple[Handout, Problem, Inputs, str]] = []  # to solve: (handout, problem, inputs, why)
+    outcome: list[tuple[str, Inputs | None, dict[str, bytes] | None, ProblemResult | None]] = []
     for h in handouts:
         for problem in h.problems:
-            index += 1
             stem = _stem(problem)
             inputs = Inputs(stem=stem, problem=sha256(sources[paths.problems / f"{stem}.yml"]), **common)
             used.append(inputs)
@@ -160,18 +174,13 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
             changed = inputs.changed_since(before)
             cached = None if force else cache.lookup(inputs.key)
             if cached is not None:
-                files.update(cached)
                 if before is not None and before.get("key") == inputs.key:
-                    result.problems.append(ProblemResult(stem, UNCHANGED))
+                    status = ProblemResult(stem, UNCHANGED)
                 else:
                     why = ", ".join(changed) if changed else "new to the last build"
-                    result.problems.append(ProblemResult(stem, REUSED, f"{why}; rendered before"))
+                    status = ProblemResult(stem, REUSED, f"{why}; rendered before")
+                outcome.append((stem, None, cached, status))
                 continue
-            if progress is not None:
-                progress(index, total, stem)
-            rendered = render_problem(h, solve_problem(problem))
-            files.update(rendered)
-            fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, stem, rendered)
             if force:
                 reason = "--force"
             elif cache.state is None:
@@ -182,13 +191,66 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
                 reason = ", ".join(changed)
             else:
                 reason = "cache entry missing"
-            result.problems.append(ProblemResult(stem, REGENERATED, reason))
+            todo.append((h, problem, inputs, reason))
+            outcome.append((stem, inputs, None, ProblemResult(stem, REGENERATED, reason)))
+    rendered_all = _solve_and_render([(h, p) for h, p, _, _ in todo], progress,
+                                     default_jobs() if jobs is None else jobs)
+    for (_, _, inputs, _), rendered in zip(todo, rendered_all):
+        fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, inputs.stem, rendered)
+    rendered_by_stem = {inputs.stem: rendered for (_, _, inputs, _), rendered in zip(todo, rendered_all)}
+    for stem, _, cached, status in outcome:
+        files.update(cached if cached is not None else rendered_by_stem[stem])
+        result.problems.append(status)
     # 3. write: changed files only, atomically; then remember what was built
     if write:
         result.report = write_tree(paths.docs, files)
         write_cache(cache.dir, fresh, state_bytes(used), keep={f"{i.key}.json" for i in used}, limit=KEEP)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progress | None,
+                      jobs: int) -> list[dict[str, bytes]]:
+    """Solve, verify and render each problem, in order; with ``jobs`` > 1 in worker processes.
+
+    The workers are forked from this process (the problems and the loaded modules come with
+    them) and each renders whole pages, so the bytes are exactly those of a serial run. The
+    first problem, in order, whose check fails raises here, before anything is written.
+    """
+    total = len(jobs_list)
+    workers = min(jobs, total // MIN_PER_JOB)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for index, (h, problem) in enumerate(jobs_list, 1):
+            if progress is not None:
+                progress(index, total, _stem(problem))
+            out.append(render_problem(h, solve_problem(problem)))
+        return out
+    global _JOBS
+    _JOBS = jobs_list
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+            out = []
+            for index, rendered in enumerate(pool.imap(_worker_job, range(total)), 1):
+                if progress is not None:
+                    progress(index, total, _stem(jobs_list[index - 1][1]))
+                out.append(rendered)
+            return out
+    finally:
+        _JOBS = []
+
+
+_JOBS: list[tuple[Handout, Problem]] = []  # what the forked workers solve, by index
+
+
+def _worker_start() -> None:
+    from .render import svg
+    svg.forget_processes()  # the parent's dot processes are the parent's: start our own
+
+
+def _worker_job(index: int) -> dict[str, bytes]:
+    h, problem = _JOBS[index]
+    return render_problem(h, solve_problem(problem))
 
 
 def build(root: Path, strict: bool = True, write: bool = True,

@@ -115,6 +115,13 @@ _LOCK = threading.Lock()  # mkdocs serve may build from another thread
 _PROCESSES: dict[str, _DotProcess] = {}
 
 
+def forget_processes() -> None:
+    """In a forked worker: drop the parent's `dot` processes (without closing them) and lock."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    _PROCESSES.clear()
+
+
 @atexit.register
 def close_all() -> None:
     """Let the long-lived `dot` processes end (they exit when their input closes)."""
