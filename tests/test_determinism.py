@@ -98,3 +98,40 @@ def test_committed_docs_are_up_to_date_with_problems(two_builds):
     assert (ROOT_DIR / "docs" / MANIFEST).read_text(encoding="utf-8").split() == generated(root)
     stale = [rel for rel in generated(root) if committed.get(rel) != tree1[rel]]
     assert stale == [], f"docs/ is out of date; regenerate with `make site`: {stale}"
+
+
+def test_one_worker_and_two_workers_give_the_same_pages(two_builds, tmp_path):
+    """Solving in forked worker processes (the default on a multi-core machine) changes nothing:
+    a serial build of a fresh copy writes exactly the bytes of a two-worker build."""
+    from generator.pipeline import run
+    root, tree1, _, _, _ = two_builds
+    trees = {}
+    for jobs in (1, 2):
+        other = copy_project(tmp_path / f"jobs{jobs}")
+        for rel in generated(root):
+            (other / "docs" / rel).unlink(missing_ok=True)
+        result = run(other, force=True, jobs=jobs)
+        assert result.tally("regenerated") == len(result.problems)
+        trees[jobs] = snapshot(other / "docs")
+    assert trees[1] == trees[2]
+    assert {k: trees[2][k] for k in generated(root)} == {k: tree1[k] for k in generated(root)}
+
+
+def test_a_failing_check_in_a_worker_stops_the_build_before_any_write(tmp_path):
+    """A wrong derivative form in one problem, solved in a worker process, fails the whole build
+    with the problem's own message (the exception crosses the process boundary), and nothing
+    is written."""
+    from generator.errors import VerificationError
+    from generator.pipeline import run
+    root = copy_project(tmp_path / "project")
+    before = snapshot(root / "docs")
+    path = root / "problems" / "000-derivatives-of-simple-functions.yml"
+    text = path.read_text(encoding="utf-8")
+    wrong = text.replace('- "1 - tanh(x)^2"', '- "1 + tanh(x)^2"', 1)
+    assert wrong != text
+    path.write_text(wrong, encoding="utf-8")
+    with pytest.raises(VerificationError) as err:
+        run(root, force=True, jobs=2)
+    assert "000-derivatives-of-simple-functions" in str(err.value)
+    assert "1 + tanh(x)**2" in str(err.value) or "tanh(x)**2 + 1" in str(err.value)
+    assert snapshot(root / "docs") == before
