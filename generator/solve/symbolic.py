@@ -74,10 +74,10 @@ def simplify(expr: sp.Expr) -> sp.Expr:
     if sp.count_ops(expr) > MAX_SIMPLIFY_OPS:  # too big to print usefully; rewriting would crawl
         return expr
     functions = {type(f) for f in expr.atoms(sp.Function)}
-    # (sp.cancel is not among them either: it never gave the shortest form on the handouts'
-    # problems, and it expands sums of exponentials into dozens of terms, slowly)
-    candidates = [sp.powsimp(sp.together(expr, deep=True)), sp.powsimp(sp.together(expr)), sp.factor_terms(expr),
-                  expr]
+    # (sp.cancel is not among them either, nor `together` without `deep`: on the handouts'
+    # problems neither ever gave the shortest form, and cancel expands sums of exponentials
+    # into dozens of terms, slowly)
+    candidates = [sp.powsimp(sp.together(expr, deep=True)), sp.factor_terms(expr), expr]
     allowed = [c for c in candidates if {type(f) for f in c.atoms(sp.Function)} <= functions]
     return min(allowed, key=_cost)
 
