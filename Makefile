@@ -38,10 +38,12 @@ KATEX_STAMP := $(KATEX_DIR)/.installed
 IFW_DIR     := docs/assets/iframe-worker
 IFW_STAMP   := $(IFW_DIR)/.installed
 
-# Debian packages needed (checked through the commands they provide); `make test`
-# adds chromium. Target-specific values also apply to the targets' prerequisites.
+# Debian packages needed (checked through the commands they provide); `make test` and
+# `make bench` add chromium (browser tests, page-load timing). Target-specific values also
+# apply to the targets' prerequisites.
 SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm
 test: SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm chromium
+bench: SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm chromium
 
 .PHONY: site test serve bench clean setup system
 
@@ -66,7 +68,7 @@ test: site
 serve: setup
 	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
 
-# Benchmarks (placeholder: generator.bench may not exist yet).
+# Benchmarks: build, page load, engine at scale; a table, and .bench/results.json (git-ignored).
 bench: setup
 	$(PY) -m generator.bench
 
