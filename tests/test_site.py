@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import ROOT_DIR
+from generator.katex_hook import math_render_mode
 
 # `make test` builds site/ first; SITE_DIR points the tests at another build of docs/
 SITE = Path(os.environ.get("SITE_DIR", ROOT_DIR / "site"))
@@ -116,13 +117,35 @@ def local_refs(html: Path) -> list[str]:
     return [r for r in refs if not re.match(r"^(?:[a-z]+:)?//", r) and not r.startswith("data:")]
 
 
+# Where the site's math is rendered (generator/katex_hook.py; `make test` builds with the same
+# environment it tests in): at build time the pages load KaTeX's stylesheet only.
+MATH_MODE = math_render_mode()
+BROWSER_SCRIPTS = ("katex/katex.min.js", "katex/contrib/auto-render.min.js", "javascripts/katex-init.js")
+
+
 def test_page_loads_katex_and_its_assets_exist(page):
     *_, html = page
     refs = local_refs(html)
-    assert any(r.endswith("katex/katex.min.js") for r in refs)
     assert any(r.endswith("katex/katex.min.css") for r in refs)
+    scripts = [s for s in BROWSER_SCRIPTS if any(r.endswith(s) for r in refs)]
+    assert scripts == (list(BROWSER_SCRIPTS) if MATH_MODE == "browser" else []), MATH_MODE
     for ref in refs:
         assert (html.parent / ref.split("?")[0]).resolve().is_file(), ref
+
+
+@pytest.mark.skipif(MATH_MODE != "build", reason="math is rendered in the browser (MATH_RENDER=browser)")
+def test_every_formula_of_the_site_is_rendered_at_build_time():
+    unrendered = []
+    for html in sorted(SITE.rglob("*.html")):
+        text = html.read_text(encoding="utf-8")
+        formulas = re.findall(r'<(?:span|div) class="arithmatex">(.{0,40})', text)
+        unrendered += [f"{html.relative_to(SITE)}: {f}" for f in formulas
+                       if not re.match(r'<span><span class="katex(?:-display)?">', f)]
+        if "katex-error" in text:
+            unrendered.append(f"{html.relative_to(SITE)}: a .katex-error")
+    assert unrendered == []
+    page = SITE / "handouts" / PAGES[0][0] / f"{PAGES[0][1]}.html"
+    assert 'class="katex"' in page.read_text(encoding="utf-8")  # the check above saw formulas
 
 
 def test_svgs_referenced_by_the_page_exist_and_match_docs(page):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from generator.katex_hook import math_render_mode
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "site")).resolve()
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / "tests" / "artifacts"))
@@ -108,6 +110,11 @@ def pages_mentioning(phrase: str, pages: list[str]) -> list[str]:
 
 # --- Checks run inside the page ---------------------------------------------------------------
 
+# Where the site's math is rendered: at build time (generator/katex_hook.py; the default) the
+# pages arrive with it rendered and load no KaTeX script; in the browser KaTeX's auto-render
+# renders it after the load (and shows a formula it cannot parse as a .katex-error span).
+MATH_MODE = math_render_mode()
+
 # Every arithmatex element has been processed by KaTeX (rendered, or replaced by an error).
 MATH_PROCESSED_JS = """() => [...document.querySelectorAll('.arithmatex')]
     .every(e => e.querySelector('.katex, .katex-error'))"""
@@ -130,7 +137,8 @@ MATH_REPORT_JS = r"""() => {
     if ((t.includes('\\(') || t.includes('\\[')) && !n.parentElement.closest(skip))
       raw.push(t.trim().slice(0, 80));
   }
-  return {katex: document.querySelectorAll('.katex').length, unrendered, errors, unknown, raw};
+  return {katex: document.querySelectorAll('.katex').length, unrendered, errors, unknown, raw,
+          script: typeof window.katex !== 'undefined' || typeof window.renderMathInElement !== 'undefined'};
 }"""
 
 GRAPHS_JS = """async () => {
@@ -236,6 +244,11 @@ def math_problems(page) -> list[str]:
     problems += [f"KaTeX error (.katex-error): {t}" for t in report["errors"]]
     problems += [f"unknown TeX command: {t}" for t in report["unknown"]]
     problems += [f"raw TeX delimiter in the text: {t}" for t in report["raw"]]
+    if MATH_MODE == "build" and report["script"]:
+        problems.append("KaTeX's script is loaded, but the math is rendered at build time "
+                        "(MATH_RENDER=build): the page should not need it")
+    if MATH_MODE == "browser" and not report["script"]:
+        problems.append("KaTeX's script is not loaded (MATH_RENDER=browser renders in the page)")
     return problems
 
 
