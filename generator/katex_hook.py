@@ -189,7 +189,7 @@ def on_post_page(output: str, page, config) -> str:
     """Render the page's formulas (a formula KaTeX cannot parse is reported in on_post_build)."""
     if _build is None or _build.mode != "build":
         return output
-    where = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+    where = page_source(config, page.file.src_uri)
     try:
         formulas = find_formulas(output)
     except ValueError as err:
@@ -207,6 +207,13 @@ def on_post_page(output: str, page, config) -> str:
         rendered.append(f"<span>{result.get('html', '')}</span>")
     _build.errors += errors
     return output if errors else replace_formulas(output, formulas, rendered)
+
+
+def page_source(config, src_uri: str) -> str:
+    """'docs/handouts/h/p.md', and the problem file it is generated from if there is one."""
+    where = f"{Path(config.docs_dir).name}/{src_uri}"
+    problem = Path(config.config_file_path).parent / "problems" / f"{Path(src_uri).stem}.yml"
+    return f"{where} (generated from problems/{problem.name})" if problem.is_file() else where
 
 
 def on_post_build(config) -> None:

@@ -7,6 +7,7 @@ print PDF go to tests/artifacts/ (git-ignored), or to ARTIFACTS_DIR.
 
 from __future__ import annotations
 
+import html.parser
 import json
 import os
 import re
@@ -68,9 +69,40 @@ def has_math(page: str) -> bool:
 
 
 def has_graphs(page: str) -> bool:
-    """An <img> of an SVG file or an inline <svg> in the page's content (before any script ran)."""
+    """An <img> of an SVG file or an inline <svg> in the page's content (before any script ran),
+    not counting the SVGs of KaTeX's rendered math (tall brackets, when rendered at build time)."""
     text = source(page)
-    return bool(re.search(r"""<img\b[^>]*\bsrc=["'][^"']+\.svg["']""", text)) or "<svg" in _article(text)
+    return (bool(re.search(r"""<img\b[^>]*\bsrc=["'][^"']+\.svg["']""", text))
+            or _SvgOutsideMath.found(_article(text)))
+
+
+class _SvgOutsideMath(html.parser.HTMLParser):
+    """Whether an <svg> starts outside every .arithmatex element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.math_depth = 0  # open elements, counted from the outermost .arithmatex
+        self.svg = False
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        if self.math_depth or "arithmatex" in (dict(attrs).get("class") or "").split():
+            self.math_depth += 1
+        elif tag == "svg":
+            self.svg = True
+
+    def handle_endtag(self, tag):
+        if self.math_depth and tag not in self.VOID:
+            self.math_depth -= 1
+
+    @classmethod
+    def found(cls, text: str) -> bool:
+        parser = cls()
+        parser.feed(text)
+        return parser.svg
 
 
 def has_details(page: str) -> bool:
