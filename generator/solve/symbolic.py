@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 import sympy as sp
@@ -10,6 +11,7 @@ import sympy as sp
 from ..graph.model import Graph, Node
 from ..graph.ops import ACTIVATIONS, LOSSES, Linear
 from ..problem.spec import Matrix
+from .evaluate import NotNumeric, evaluate
 
 # exact forms are computed for graphs up to this many scalar values; beyond, numbers only
 MAX_EXACT_ENTRIES = 400
@@ -95,10 +97,12 @@ def is_zero(expr: sp.Expr) -> bool:
         return True
     if _nonzero_somewhere(expr):  # a value proves it is not zero (and skips sp.simplify)
         return False
+    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS or _has_huge_argument(expr):
+        # too big to decide symbolically in bounded time (sp.simplify and cancel can crawl, or
+        # exhaust memory on e^(-10^12)): callers then compare values at sample points
+        return False
     if sp.expand(expr) == 0:
         return True
-    if _has_huge_argument(expr):  # cancel and sp.simplify could exhaust memory on e^(-10^12)
-        return False
     in_exp = expr.rewrite(sp.exp)  # sigma, tanh, sinh, cosh as exponentials
     if sp.expand(in_exp) == 0 or sp.cancel(expr) == 0 or sp.cancel(in_exp) == 0:
         return True
@@ -109,18 +113,27 @@ def is_zero(expr: sp.Expr) -> bool:
 PROBE_POINTS = (sp.Rational(3, 7), sp.Rational(11, 13), sp.Rational(5, 3))
 PROBE_DIGITS = 30
 PROBE_NONZERO = sp.Rational(1, 10**12)  # an identically zero expression evaluates to ~1e-30
+PROBE_FLOAT_SMALL = 1e-9  # a float64 value below this may be rounding: left to the symbolic tests
 
 
 def _nonzero_somewhere(expr: sp.Expr) -> bool:
-    """Whether ``expr`` evaluates (30 digits) to a clearly non-zero number at a probe point.
+    """Whether ``expr`` is clearly non-zero at a probe point (30 significant digits).
 
     Only a proof of "not zero": an expression with abstract functions, that does not give a
     number, or that happens to vanish at the point, is left to the symbolic tests. One point
     suffices: an expression that is zero there is most likely zero everywhere, and then only a
-    symbolic test can tell.
+    symbolic test can tell. A float64 pass goes first: it fails fast where a value overflows
+    (e^(e^(e^100)) would keep a 30-digit evaluation busy for ever), and only a value that fits
+    in a float is then confirmed with 30 digits.
     """
     symbols = sorted(expr.free_symbols, key=str)
     point = {x: PROBE_POINTS[i % len(PROBE_POINTS)] + i for i, x in enumerate(symbols)}
+    try:
+        approx = evaluate(expr, {x.name: float(v) for x, v in point.items()})
+    except (NotNumeric, ArithmeticError, ValueError, TypeError, KeyError):
+        return False
+    if not math.isfinite(approx) or abs(approx) < PROBE_FLOAT_SMALL:
+        return False
     try:
         value = expr.evalf(PROBE_DIGITS, subs=point)
     except (TypeError, ValueError, ArithmeticError):
