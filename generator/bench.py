@@ -521,13 +521,15 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def page_load_check(p: dict[str, Any]) -> dict[str, Any]:
-    """The page-load comparison as a target row: the default mode must be the faster one."""
-    modes = p["modes"]
-    build_ms, browser_ms = modes["build"]["math_rendered_ms"], modes["browser"]["math_rendered_ms"]
+    """The page-load comparison as a target row: the site's default math mode should be the one
+    whose math is on screen first (navigation -> all math rendered and painted, cold loads)."""
+    from .katex_hook import DEFAULT_MODE
+    build_ms = p["modes"]["build"]["cold"]["math_painted_ms"]
+    browser_ms = p["modes"]["browser"]["cold"]["math_painted_ms"]
     faster = "build" if build_ms <= browser_ms else "browser"
-    return {"what": "page load: math rendered (build-time / in-browser KaTeX)",
-            "value": f"{build_ms:.0f} ms / {browser_ms:.0f} ms",
-            "target": f"default mode is the faster ({faster})", "ok": p.get("default_mode") == faster}
+    return {"what": "page load: math painted, build-time / in-browser KaTeX",
+            "value": f"{build_ms:.0f} ms / {browser_ms:.0f} ms = {build_ms / browser_ms:.2f}",
+            "target": f"default ({DEFAULT_MODE}) is the faster", "ok": DEFAULT_MODE == faster}
 
 
 def print_report(results: dict[str, Any], checks: list[dict[str, Any]]) -> None:
@@ -585,12 +587,9 @@ def print_report(results: dict[str, Any], checks: list[dict[str, Any]]) -> None:
 
 
 def print_page_load(p: dict[str, Any]) -> None:
-    print(f"Page load in headless Chromium: {p.get('page', '?')} "
-          f"({p.get('formulas', '?')} formulas), median of {p.get('repeats', '?')} cold loads")
-    for mode, r in p["modes"].items():
-        print(f"  math rendered {mode:8} {r['math_rendered_ms']:8.0f} ms   " +
-              "   ".join(f"{k} {v:.0f}" for k, v in r.items() if k != "math_rendered_ms" and isinstance(v, (int, float))))
-    print(f"  default mode: {p.get('default_mode')}")
+    from .bench_page import print_table
+    print("Page load in headless Chromium (cold: a fresh browser context per load)")
+    print_table(p)
 
 
 def main(argv: list[str] | None = None) -> int:
