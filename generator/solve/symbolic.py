@@ -17,8 +17,12 @@ from .evaluate import NotNumeric, evaluate
 MAX_EXACT_ENTRIES = 400
 
 SymValues = dict[str, sp.Matrix]
-MAX_SIMPLIFY_OPS = 60
-MAX_EXACT_OPS = 120  # beyond this an exact value is abandoned for the whole problem  # larger exact forms are kept as they are (and not printed)
+MAX_SIMPLIFY_OPS = 60  # larger exact forms are kept as they are: far too long to print
+# A value beyond this many operations is never printed (its LaTeX would exceed
+# render/numbers.py's MAX_EXACT_LATEX), nor are the values computed from it: exact forms are
+# then abandoned for the whole problem (numbers only, still verified), before sympy spends its
+# time on tanh of tanh of ... (was 120: 004-delta-recursion spent 0.3 s on forms it dropped)
+MAX_EXACT_OPS = 60
 
 
 def exact(value: Fraction) -> sp.Rational:
