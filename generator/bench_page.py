@@ -172,11 +172,23 @@ def count_formulas(page: Path) -> int:
     return len(re.findall(r'class="arithmatex\b', page.read_text(encoding="utf-8")))
 
 
-def largest_page(site: Path) -> tuple[str, int]:
-    """The page with the most formulas (its path in the site, posix) and their number."""
+def _pages_by_formulas(site: Path) -> list[tuple[int, str]]:
+    """(formulas, page) for every page of the site that has math, fewest first."""
     pages = [(count_formulas(p), p.relative_to(site).as_posix()) for p in sorted(site.rglob("*.html"))
              if p.relative_to(site).parts[0] not in {"assets", "search"}]
-    formulas, page = max(pages, key=lambda fp: (fp[0], fp[1]))
+    return sorted(fp for fp in pages if fp[0] > 0)
+
+
+def largest_page(site: Path) -> tuple[str, int]:
+    """The page with the most formulas (its path in the site, posix) and their number."""
+    formulas, page = _pages_by_formulas(site)[-1]
+    return page, formulas
+
+
+def median_page(site: Path) -> tuple[str, int]:
+    """A typical page: the median of the pages with math, by their number of formulas."""
+    pages = _pages_by_formulas(site)
+    formulas, page = pages[(len(pages) - 1) // 2]
     return page, formulas
 
 
@@ -245,9 +257,19 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def bench_page_load(repeats: int = 5, page: str | None = None) -> dict[str, Any]:
+def load_once_cold(browser, url: str) -> dict[str, Any]:
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="light", service_workers="block")
+    context.add_init_script(MEASURE_JS)
+    try:
+        return load_once(context, url)
+    finally:
+        context.close()
+
+
+def bench_page_load(repeats: int = 5, page: str | None = None, typical: bool = False) -> dict[str, Any]:
     """Build the site in both modes, load its largest page (or ``page``) ``repeats`` times in
-    each; the medians."""
+    each; the medians. With ``typical``, also the page with the median number of formulas
+    (cold loads)."""
     from playwright.sync_api import sync_playwright
 
     out: dict[str, Any] = {"repeats": repeats, "chromium": CHROMIUM, "modes": {}}
@@ -282,6 +304,13 @@ def bench_page_load(repeats: int = 5, page: str | None = None) -> dict[str, Any]
                     if m["cold"]["formulas"] != formulas:
                         raise RuntimeError(f"{mode}: {m['cold']['formulas']} formulas rendered in the "
                                            f"browser, {formulas} in {page}")
+                if typical:  # a typical page too, cold loads only
+                    page2, formulas2 = median_page(sites["browser"])
+                    out["typical"] = {"page": page2, "formulas": formulas2, "modes": {}}
+                    for mode in MODES:
+                        with served(sites[mode]) as url:
+                            cold = [load_once_cold(browser, url + page2) for _ in range(repeats)]
+                        out["typical"]["modes"][mode] = {"cold": medians(cold)}
             finally:
                 browser.close()
     b, w = out["modes"]["build"], out["modes"]["browser"]
@@ -328,6 +357,14 @@ def print_table(r: dict[str, Any]) -> None:
             print(_row(f"{cache}: {label.strip()}" if key == "math_ms" else label,
                        [w[cache][key], b[cache][key], q[f"{cache}_{key}"]],
                        {"bytes": ",.0f", "cls": ".3f"}.get(key, ".1f")))
+    if "typical" in r:
+        t = r["typical"]
+        tw, tb = t["modes"]["browser"]["cold"], t["modes"]["build"]["cold"]
+        print(f"Typical page (median number of formulas): {t['page']} ({t['formulas']} formulas), cold")
+        for key, label in (("math_ms", "navigation -> all math rendered (ms)"),
+                           ("math_painted_ms", "  -> that frame is painted (ms)"),
+                           ("fcp_ms", "  first contentful paint (ms)")):
+            print(_row(label, [tw[key], tb[key], ratio(tb[key], tw[key])], ".1f"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,8 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="loads (and builds) per mode [5]")
     parser.add_argument("--page", help="this page of the site (e.g. notation.html) instead of the "
                                        "one with the most formulas")
+    parser.add_argument("--typical", action="store_true",
+                        help="also the page with the median number of formulas (cold loads)")
     args = parser.parse_args(argv)
-    results = bench_page_load(args.repeats, args.page)
+    results = bench_page_load(args.repeats, args.page, args.typical)
     print_table(results)
     OUT_FILE.parent.mkdir(exist_ok=True)
     OUT_FILE.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
