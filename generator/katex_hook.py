@@ -18,6 +18,7 @@ Only the standard library and mkdocs are imported here.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -161,12 +162,79 @@ class KatexRenderer:
         return errors
 
 
+# --- Formulas rendered by earlier builds -------------------------------------------------------------
+
+
+CACHE_DIR = ".build-cache"  # in the project folder (next to mkdocs.yml), git-ignored
+
+
+class FormulaCache:
+    """What KaTeX answered for each formula in the last build, kept in
+    ``.build-cache/katex-<stamp>.json``: a rebuild sends only new formulas to node (rendering all
+    of them took 0.43 s of a 1.03 s mkdocs build). The stamp is a hash of KaTeX's package.json
+    and of the render script (which holds the options), so another KaTeX or other options start
+    an empty cache. Formulas KaTeX rejects are not kept: they are reported on every build. The
+    file keeps the formulas of the last successful build only, written atomically."""
+
+    def __init__(self, project: Path, katex_dir: Path = KATEX_DIR, script: Path = RENDER_SCRIPT) -> None:
+        digest = hashlib.sha256()
+        for part in (katex_dir / "package.json", script):
+            digest.update(part.read_bytes() if part.is_file() else b"missing")
+        self.path = project / CACHE_DIR / f"katex-{digest.hexdigest()[:16]}.json"
+        self.known: dict[str, dict] = {}
+        try:
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self.known = loaded
+        except (OSError, ValueError):
+            pass  # no cache yet, or a damaged one: everything is rendered again
+        self.on_disk = dict(self.known)
+        self.used: dict[str, dict] = {}
+
+    @staticmethod
+    def key(formula: Formula) -> str:
+        return ("display:" if formula.display else "inline:") + formula.tex
+
+    def render(self, formulas: list[Formula], renderer: KatexRenderer) -> list[dict]:
+        """KaTeX's answer for each formula, from the cache or (for the rest) from ``renderer``."""
+        missing = list({self.key(f): f for f in formulas if self.key(f) not in self.known}.values())
+        if missing:
+            for formula, result in zip(missing, renderer.render(missing), strict=True):
+                if "error" not in result:
+                    self.known[self.key(formula)] = result
+        results = []
+        for formula in formulas:
+            result = self.known.get(self.key(formula))
+            if result is None:  # rejected by KaTeX in this build: ask again for its message
+                result = renderer.render([formula])[0]
+            else:
+                self.used[self.key(formula)] = result
+            results.append(result)
+        return results
+
+    def save(self) -> None:
+        """Keep this build's formulas (only if they differ from the file's)."""
+        if self.used == self.on_disk and self.path.is_file():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for old in self.path.parent.glob("katex-*.json"):  # another KaTeX or script: obsolete
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.used, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as err:  # a read-only checkout still builds, just without the cache
+            log.warning(f"could not write the KaTeX cache {self.path}: {err}")
+
+
 # --- mkdocs events ----------------------------------------------------------------------------------
 
 
 @dataclass
 class _Build:
     mode: str
+    cache: FormulaCache | None = None  # None under MATH_RENDER=browser
     renderer: KatexRenderer = field(default_factory=KatexRenderer)
     errors: list[str] = field(default_factory=list)  # every formula KaTeX could not render
 
@@ -180,6 +248,7 @@ def on_config(config):
     global _build
     _build = _Build(mode=math_render_mode())
     if _build.mode == "build":
+        _build.cache = FormulaCache(Path(config.config_file_path).parent)
         config.extra_javascript = [s for s in config.extra_javascript
                                    if str(s) not in BROWSER_SCRIPTS]
     return config
@@ -197,7 +266,7 @@ def on_post_page(output: str, page, config) -> str:
     if not formulas:
         return output
     rendered, errors = [], []
-    for formula, result in zip(formulas, _build.renderer.render(formulas), strict=True):
+    for formula, result in zip(formulas, _build.cache.render(formulas, _build.renderer), strict=True):
         for warning in result["warnings"]:
             log.info(f"{where}: KaTeX warns about {shorten(formula.written)}: {warning}")
         if "error" in result:
@@ -225,6 +294,8 @@ def on_post_build(config) -> None:
         raise PluginError(f"KaTeX cannot render {len(_build.errors)} formula(s) (math is rendered "
                           f"at build time, {MODE_VARIABLE}=build); fix the TeX:\n  "
                           + "\n  ".join(_build.errors))
+    if _build.cache is not None:
+        _build.cache.save()
 
 
 def on_build_error(error) -> None:

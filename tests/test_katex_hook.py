@@ -4,6 +4,7 @@ and MATH_RENDER=browser leaves the pages as they were."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -170,3 +171,49 @@ def test_browser_mode_leaves_the_page_to_auto_render(tmp_path):
     assert 'class="katex"' not in page
     for script in ("katex-init.js", "katex.min.js", "auto-render.min.js"):
         assert script in page
+
+
+# --- The formula cache ------------------------------------------------------------------------------
+
+
+def cache_files(root: Path) -> list[Path]:
+    return sorted((root / ".build-cache").glob("katex-*.json"))
+
+
+def test_a_rebuild_takes_known_formulas_from_the_cache(tmp_path):
+    """The first build fills .build-cache/katex-*.json; a rebuild serves what is in it (here an
+    entry replaced by a marker shows up in the page: node was not asked) and renders only new
+    formulas."""
+    root = make_project(tmp_path, {"index.md": GOOD_PAGE})
+    assert mkdocs_build(root, "build", "site1").returncode == 0
+    [cache] = cache_files(root)
+    known = json.loads(cache.read_text(encoding="utf-8"))
+    assert set(known) == {"inline:x^2 < \\frac{1}{2}", "display:\n\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}\n"}
+    known["inline:x^2 < \\frac{1}{2}"] = {"html": '<span class="katex">MARKER</span>', "warnings": []}
+    cache.write_text(json.dumps(known), encoding="utf-8")
+    (root / "docs" / "index.md").write_text(GOOD_PAGE + "\nNew: \\(y_1\\).\n", encoding="utf-8")
+    run = mkdocs_build(root, "build", "site2")
+    assert run.returncode == 0, run.stderr
+    page = (root / "site2" / "index.html").read_text(encoding="utf-8")
+    assert "MARKER" in page  # from the cache
+    assert '<annotation encoding="application/x-tex">y_1</annotation>' in page  # rendered by node
+    assert "katex-display" in page
+    assert "inline:y_1" in json.loads(cache.read_text(encoding="utf-8"))
+
+
+def test_rejected_formulas_are_not_cached_and_fail_every_build(tmp_path):
+    root = make_project(tmp_path, {"bad.md": BAD_PAGE})
+    for site in ("site1", "site2"):
+        run = mkdocs_build(root, "build", site)
+        assert run.returncode != 0 and "KaTeX cannot render 2 formula(s)" in run.stderr
+    for path in cache_files(root):  # (a failed build keeps no cache)
+        assert "frac{1}{" not in path.read_text(encoding="utf-8")
+
+
+def test_another_render_script_or_katex_starts_another_cache(tmp_path):
+    script = tmp_path / "katex-render.js"
+    script.write_bytes(katex_hook.RENDER_SCRIPT.read_bytes())
+    same = katex_hook.FormulaCache(tmp_path, script=script)
+    assert same.path == katex_hook.FormulaCache(tmp_path).path
+    script.write_bytes(katex_hook.RENDER_SCRIPT.read_bytes().replace(b"#cc0000", b"#cc0001"))
+    assert katex_hook.FormulaCache(tmp_path, script=script).path != same.path
