@@ -288,7 +288,7 @@ def bench_page(repeats: int) -> dict[str, Any]:
     """Item 5 (generator/bench_page.py); its failure (e.g. no Chromium) is reported, not fatal."""
     try:
         from .bench_page import bench_page_load
-        return bench_page_load(repeats, typical=True)
+        return bench_page_load(repeats, typical=True, loads=PAGE_LOADS)
     except Exception as err:  # noqa: BLE001 - the rest of the bench still runs
         return {"error": f"{type(err).__name__}: {err}"}
 
@@ -557,6 +557,7 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+PAGE_LOADS = 11  # per mode and page: single loads vary by 10-20 %
 PAGE_EVEN = 0.05  # page-load ratios within 5 % of 1 are even: runs of the same build vary that much
 
 

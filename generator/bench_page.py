@@ -43,7 +43,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_FILE = REPO / ".bench" / "page_load.json"
@@ -245,6 +245,15 @@ def measure_loads(browser, url: str, repeats: int) -> dict[str, list[dict[str, A
     return {"cold": cold, "warm": warm}
 
 
+def interleaved(load: Callable[[str], Any], repeats: int) -> dict[str, list[Any]]:
+    """``load(mode)`` ``repeats`` times per mode, the modes taking turns (ABBAAB...)."""
+    out: dict[str, list[Any]] = {mode: [] for mode in MODES}
+    for i in range(repeats):
+        for mode in (MODES if i % 2 == 0 else MODES[::-1]):
+            out[mode].append(load(mode))
+    return out
+
+
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out = {}
     for key in TIMINGS + ("cls", "bytes", "requests", "html_bytes", "font_files", "formulas"):
@@ -266,13 +275,15 @@ def load_once_cold(browser, url: str) -> dict[str, Any]:
         context.close()
 
 
-def bench_page_load(repeats: int = 5, page: str | None = None, typical: bool = False) -> dict[str, Any]:
+def bench_page_load(repeats: int = 5, page: str | None = None, typical: bool = False,
+                    loads: int | None = None) -> dict[str, Any]:
     """Build the site in both modes, load its largest page (or ``page``) ``repeats`` times in
     each; the medians. With ``typical``, also the page with the median number of formulas
-    (cold loads)."""
+    (cold loads). ``loads`` per mode and page (default: ``repeats``)."""
     from playwright.sync_api import sync_playwright
 
-    out: dict[str, Any] = {"repeats": repeats, "chromium": CHROMIUM, "modes": {}}
+    loads = loads or repeats
+    out: dict[str, Any] = {"repeats": loads, "builds": repeats, "chromium": CHROMIUM, "modes": {}}
     with tempfile.TemporaryDirectory(prefix="bench-page-") as t:
         tmp = Path(t)
         root = make_site_root(tmp)
@@ -292,25 +303,29 @@ def bench_page_load(repeats: int = 5, page: str | None = None, typical: bool = F
                                                  args=CHROMIUM_ARGS)
             out["chromium_version"] = browser.version
             try:
+                with served(sites[MODES[0]]) as url0, served(sites[MODES[1]]) as url1:
+                    urls = dict(zip(MODES, (url0, url1)))
+                    # the modes take turns, load by load (which goes first alternates), so that
+                    # a slower spell of the machine falls on both alike
+                    runs = interleaved(lambda mode: measure_loads(browser, urls[mode] + page, 1), loads)
+                    if typical:
+                        typical_page, typical_formulas = median_page(sites["browser"])
+                        typical_runs = interleaved(
+                            lambda mode: load_once_cold(browser, urls[mode] + typical_page), loads)
                 for mode in MODES:
-                    with served(sites[mode]) as url:
-                        loads = measure_loads(browser, url + page, repeats)
+                    mode_loads = {k: [r[k][0] for r in runs[mode]] for k in ("cold", "warm")}
                     m = out["modes"][mode]
                     html = (sites[mode] / page).read_bytes()
                     m["html_file_bytes"] = len(html)
                     m["html_gzip_bytes"] = len(gzip.compress(html, compresslevel=6, mtime=0))
-                    m["cold"], m["warm"] = medians(loads["cold"]), medians(loads["warm"])
-                    m["runs"] = loads
+                    m["cold"], m["warm"] = medians(mode_loads["cold"]), medians(mode_loads["warm"])
+                    m["runs"] = mode_loads
                     if m["cold"]["formulas"] != formulas:
                         raise RuntimeError(f"{mode}: {m['cold']['formulas']} formulas rendered in the "
                                            f"browser, {formulas} in {page}")
                 if typical:  # a typical page too, cold loads only
-                    page2, formulas2 = median_page(sites["browser"])
-                    out["typical"] = {"page": page2, "formulas": formulas2, "modes": {}}
-                    for mode in MODES:
-                        with served(sites[mode]) as url:
-                            cold = [load_once_cold(browser, url + page2) for _ in range(repeats)]
-                        out["typical"]["modes"][mode] = {"cold": medians(cold)}
+                    out["typical"] = {"page": typical_page, "formulas": typical_formulas,
+                                      "modes": {mode: {"cold": medians(typical_runs[mode])} for mode in MODES}}
             finally:
                 browser.close()
     b, w = out["modes"]["build"], out["modes"]["browser"]
