@@ -323,7 +323,7 @@ def _top_functions(stats: pstats.Stats, n: int) -> list[dict[str, Any]]:
 
 STAGES = {  # pipeline stage -> function names whose cumulative time measures it
     "load+validate": ("load_handouts",),
-    "solve+verify": ("solve_problem",),
+    "solve+verify": ("solve_problem",),  # generator/produce.py
     "render (incl. graphviz)": ("render_problem",),
     "graphviz": ("to_svg", "layout"),
     "write": ("write_tree", "write_cache"),

@@ -3,7 +3,8 @@
 Every problem file is validated on every run (cheap, and every mistake is reported). A problem
 is solved and rendered again only when something its page depends on changed (see
 generator/cache.py); otherwise its previously rendered bytes come from the build cache. Either
-way the files handed to output.write_tree are exactly those of a full build.
+way the files handed to output.write_tree are exactly those of a full build. Solving and
+rendering one problem is generator/produce.py, run in worker processes when many changed.
 """
 
 from __future__ import annotations
@@ -18,18 +19,8 @@ from typing import Callable
 from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256, state_bytes, toolchain_hash
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
-from .problem.spec import DemoProblem, ExpressionProblem, Handout, Problem
-from .render.demo_page import PLOT_SVG as DEMO_PLOT_SVG
-from .render.demo_page import demo_plot, render_demo_page
-from .solve.demos import DemoResult, run_demo
-from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
-from .render.expression_page import expression_dot, path_svg_name, render_expression_page
-from .solve.expression import ChainRule, ExpressionSolution, solve_expression
-from .render import dot
-from .render.page import render_page
+from .problem.spec import Handout, Problem
 from .render.site import handout_dir, render_handout, render_home
-from .render.svg import to_svg
-from .solve.solution import Solution, solve
 
 # statuses of one problem in a build
 REGENERATED = "regenerated"  # solved, verified and rendered in this run
@@ -76,53 +67,12 @@ class BuildResult:
         return sum(1 for p in self.problems if p.status == status)
 
 
-def solve_all(handouts: tuple[Handout, ...]) -> list[tuple[Handout, Solution]]:
-    """Solve and verify every problem; the first failure stops the build before any write."""
-    return [(h, solve_problem(p)) for h in handouts for p in h.problems]
-
-
-def solve_problem(problem: Problem | ExpressionProblem) -> Solution | ExpressionSolution:
-    """Solve and verify one problem of either kind."""
-    if isinstance(problem, DemoProblem):
-        return run_demo(problem)
-    return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
-
-
-def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:
-    """One problem's page and drawings, as bytes keyed by their path under docs/."""
-    base = f"{handout_dir(h)}/{s.problem.slug}"
-    if isinstance(s, DemoResult):
-        files = {f"{base}.md": render_demo_page(s, s.problem.slug, h.title),
-                 f"{base}/{DEMO_PLOT_SVG}": demo_plot(s)}
-        return {k: v.encode("utf-8") for k, v in files.items()}
-    if isinstance(s, ExpressionSolution):
-        files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title)}
-        if s.problem.definitions:
-            files[f"{base}/{EXPRESSION_GRAPH_SVG}"] = to_svg(expression_dot(s))
-        for _, answer in s.answers:
-            if isinstance(answer, ChainRule):  # one highlighted drawing per chain-rule question
-                files[f"{base}/{path_svg_name(answer)}"] = to_svg(expression_dot(s, answer))
-        return {k: v.encode("utf-8") for k, v in files.items()}
-    files = {f"{base}.md": render_page(s, s.problem.slug, h.title)}
-    # the layer diagram, the computation graphs and one highlighted path per chain-rule answer
-    files.update({f"{base}/{name}": to_svg(text) for name, text in dot.drawings(s).items()})
-    return {k: v.encode("utf-8") for k, v in files.items()}
-
-
 def render_indexes(handouts: tuple[Handout, ...]) -> dict[str, bytes]:
     """The home page and one index page per handout (cheap: made from the specs alone)."""
     files: dict[str, str] = {"index.md": render_home(handouts)}
     for h in handouts:
         files[f"{handout_dir(h)}/index.md"] = render_handout(h)
     return {k: v.encode("utf-8") for k, v in files.items()}
-
-
-def render_all(handouts: tuple[Handout, ...], solutions: list[tuple[Handout, Solution]]) -> dict[str, bytes]:
-    """Every generated file, as bytes keyed by its path under docs/."""
-    files = render_indexes(handouts)
-    for h, s in solutions:
-        files.update(render_problem(h, s))
-    return files
 
 
 def _stem(problem: Problem) -> str:
@@ -217,6 +167,7 @@ def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progre
     them) and each renders whole pages, so the bytes are exactly those of a serial run. The
     first problem, in order, whose check fails raises here, before anything is written.
     """
+    from .produce import produce  # solving and drawing: imported only when something changed
     total = len(jobs_list)
     workers = min(jobs, total // MIN_PER_JOB)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -224,7 +175,7 @@ def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progre
         for index, (h, problem) in enumerate(jobs_list, 1):
             if progress is not None:
                 progress(index, total, _stem(problem))
-            out.append(render_problem(h, solve_problem(problem)))
+            out.append(produce(h, problem))
         return out
     global _JOBS
     _JOBS = jobs_list
@@ -249,8 +200,9 @@ def _worker_start() -> None:
 
 
 def _worker_job(index: int) -> dict[str, bytes]:
+    from .produce import produce
     h, problem = _JOBS[index]
-    return render_problem(h, solve_problem(problem))
+    return produce(h, problem)
 
 
 def build(root: Path, strict: bool = True, write: bool = True,

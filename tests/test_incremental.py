@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import copy_project, snapshot
-from generator import cli, pipeline
+from generator import cli, pipeline, produce
 from generator.cache import CACHE_DIR, ENTRIES, STATE
 from generator.errors import ProblemFileError, VerificationError
 from generator.pipeline import REGENERATED, REUSED, UNCHANGED, run
@@ -80,8 +80,8 @@ def test_only_the_edited_problem_is_solved_again(project, tmp_path, monkeypatch)
     run(project)
     edit(project, SECOND, "b2: 0.5", "b2: 0.25")
     solved = []
-    real_solve = pipeline.solve
-    monkeypatch.setattr(pipeline, "solve", lambda p: solved.append(p.slug) or real_solve(p))
+    real_solve = produce.solve
+    monkeypatch.setattr(produce, "solve", lambda p: solved.append(p.slug) or real_solve(p))
     result = run(project)
     assert solved == [SECOND]
     assert statuses(result) == {REAL: (UNCHANGED, ""), SECOND: (REGENERATED, "problem file changed")}
@@ -182,7 +182,7 @@ def test_a_failed_build_writes_nothing_not_even_the_cache(project, monkeypatch):
     def fail(problem):
         raise VerificationError("a derivative disagrees with its finite difference")
 
-    monkeypatch.setattr(pipeline, "solve", fail)
+    monkeypatch.setattr(produce, "solve", fail)
     with pytest.raises(VerificationError):
         run(project)
     assert snapshot(project / "docs") == docs
