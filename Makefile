@@ -42,8 +42,7 @@ IFW_STAMP   := $(IFW_DIR)/.installed
 # `make bench` add chromium (browser tests, page-load timing). Target-specific values also
 # apply to the targets' prerequisites.
 SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm
-test: SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm chromium
-bench: SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm chromium
+test bench: SYSTEM_PKGS += chromium
 
 .PHONY: site test serve bench clean setup system
 

@@ -92,11 +92,6 @@ def machine() -> dict[str, Any]:
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def _build_fn() -> Callable[..., Any]:
-    from . import pipeline
-    return pipeline.build
-
-
 def make_root(tmp: Path) -> Path:
     """A temporary project root: problems/, docs/ (with assets/katex) and mkdocs.yml."""
     root = tmp / "root"
@@ -134,8 +129,9 @@ def reset_caches() -> None:
     svg.close_all()
 
 
-def _command(cmd: list[str], root: Path) -> None:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+def run_command(cmd: list[str], root: Path, **env_values: str) -> None:
+    """Run ``cmd`` in ``root`` (the environment plus ``env_values``); raise if it fails."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **env_values)
     r = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
@@ -174,7 +170,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
     """Generation against mkdocs, each timed two ways: as the command `make site` runs (a fresh
     interpreter: start-up and imports included) and in this process (imports done, every cache
     reset before each run: the work itself)."""
-    build = _build_fn()
+    from .pipeline import build
     out: dict[str, Any] = {"jobs": _jobs()}
     with tempfile.TemporaryDirectory(prefix="bench-") as t:
         tmp = Path(t)
@@ -189,7 +185,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
         out["full_generation_s"], out["full_generation_runs_s"] = median_time(
             lambda: build(root, strict=True, force=True), repeats, setup=from_scratch)
         out["full_generation_cmd_s"], out["full_generation_cmd_runs_s"] = median_time(
-            lambda: _command(generator_command(root, force=True), root), repeats, setup=from_scratch)
+            lambda: run_command(generator_command(root, force=True), root), repeats, setup=from_scratch)
 
         # 1b. mkdocs build --strict of the same pages, alone
         site = tmp / "site"
@@ -199,7 +195,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
             for cached in (root / ".build-cache").glob("katex-*.json"):
                 cached.unlink()
         out["mkdocs_cmd_s"], out["mkdocs_cmd_runs_s"] = median_time(
-            lambda: _command(mkdocs_command(root, site), root), repeats, setup=clean_site)
+            lambda: run_command(mkdocs_command(root, site), root), repeats, setup=clean_site)
         mkdocs_in_process(root, site)  # warm-up: imports, theme templates
         out["mkdocs_s"], out["mkdocs_runs_s"] = median_time(lambda: mkdocs_in_process(root, site), repeats,
                                                             setup=clean_site)
@@ -234,7 +230,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
         out["incremental_s"], out["incremental_runs_s"] = median_time(lambda: build(root, strict=True), repeats,
                                                                       setup=edit)
         out["incremental_cmd_s"], out["incremental_cmd_runs_s"] = median_time(
-            lambda: _command(generator_command(root), root), repeats, setup=edit)
+            lambda: run_command(generator_command(root), root), repeats, setup=edit)
         path.write_text(original, encoding="utf-8")
         out["incremental_over_full"] = out["incremental_s"] / out["full_generation_s"]
         out["incremental_over_full_cmd"] = out["incremental_cmd_s"] / out["full_generation_cmd_s"]
@@ -243,7 +239,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
         build(root, strict=True)
         out["noop_s"], out["noop_runs_s"] = median_time(lambda: build(root, strict=True), max(repeats, 5))
         out["noop_cmd_s"], out["noop_cmd_runs_s"] = median_time(
-            lambda: _command(generator_command(root), root), max(repeats, 5))
+            lambda: run_command(generator_command(root), root), max(repeats, 5))
 
         # 6. profile of the full build, serial (a profile cannot see into worker processes)
         from_scratch()

@@ -32,9 +32,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -45,15 +43,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .bench import make_root, mkdocs_command, run_command
+
 REPO = Path(__file__).resolve().parent.parent
 OUT_FILE = REPO / ".bench" / "page_load.json"
 MODES = ("browser", "build")
-
-# What `mkdocs build` needs besides docs/: the config, the hooks it lists, and what
-# generator/katex_hook.py runs (its Node.js script and the pinned KaTeX).
-BUILD_FILES = ("mkdocs.yml", "generator/mkdocs_hook.py", "generator/katex_hook.py",
-               "scripts/katex-render.js")
-KATEX = "vendor/node_modules/katex"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -133,39 +127,11 @@ TIMINGS = ("math_ms", "math_frame_ms", "math_painted_ms", "fonts_ms", "dcl_ms", 
 # --- The sites ------------------------------------------------------------------------------------
 
 
-def copy_build_files(root: Path) -> None:
-    """Copy into ``root`` what `mkdocs build` needs besides docs/ (BUILD_FILES and KaTeX)."""
-    for rel in BUILD_FILES:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / rel, root / rel)
-    if not (root / KATEX).exists():
-        shutil.copytree(REPO / KATEX, root / KATEX)
-
-
-def make_site_root(tmp: Path) -> Path:
-    """A temporary project root: problems/, docs/ (with assets/katex and iframe-worker) and the
-    build files."""
-    root = tmp / "root"
-    root.mkdir()
-    shutil.copytree(REPO / "problems", root / "problems")
-    shutil.copytree(REPO / "docs", root / "docs")
-    copy_build_files(root)
-    return root
-
-
 def mkdocs_build(root: Path, site: Path, mode: str) -> float:
     """`mkdocs build --strict` of ``root`` into ``site`` with MATH_RENDER=mode; wall seconds."""
-    exe = Path(sys.executable).parent / "mkdocs"
-    cmd = ([str(exe)] if exe.exists() else [sys.executable, "-m", "mkdocs"]) + \
-        ["build", "--strict", "-q", "-f", str(root / "mkdocs.yml"), "--site-dir", str(site)]
-    env = dict(os.environ, MATH_RENDER=mode, NO_MKDOCS_2_WARNING="1")
     t0 = time.perf_counter()
-    run = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    if run.returncode != 0:
-        raise RuntimeError(f"mkdocs build (MATH_RENDER={mode}) failed ({run.returncode}):\n"
-                           f"{run.stdout}{run.stderr}")
-    return seconds
+    run_command(mkdocs_command(root, site), root, MATH_RENDER=mode)
+    return time.perf_counter() - t0
 
 
 def count_formulas(page: Path) -> int:
@@ -286,7 +252,7 @@ def bench_page_load(repeats: int = 5, page: str | None = None, typical: bool = F
     out: dict[str, Any] = {"repeats": loads, "builds": repeats, "chromium": CHROMIUM, "modes": {}}
     with tempfile.TemporaryDirectory(prefix="bench-page-") as t:
         tmp = Path(t)
-        root = make_site_root(tmp)
+        root = make_root(tmp)
         sites = {mode: tmp / f"site-{mode}" for mode in MODES}
         for mode in MODES:
             builds = [mkdocs_build(root, sites[mode], mode) for _ in range(repeats)]

@@ -198,17 +198,13 @@ class FormulaCache:
     def render(self, formulas: list[Formula], renderer: KatexRenderer) -> list[dict]:
         """KaTeX's answer for each formula, from the cache or (for the rest) from ``renderer``."""
         missing = list({self.key(f): f for f in formulas if self.key(f) not in self.known}.values())
-        if missing:
-            for formula, result in zip(missing, renderer.render(missing), strict=True):
-                if "error" not in result:
-                    self.known[self.key(formula)] = result
+        answers = dict(zip(map(self.key, missing), renderer.render(missing) if missing else [], strict=True))
+        self.known.update({key: result for key, result in answers.items() if "error" not in result})
         results = []
-        for formula in formulas:
-            result = self.known.get(self.key(formula))
-            if result is None:  # rejected by KaTeX in this build: ask again for its message
-                result = renderer.render([formula])[0]
-            else:
-                self.used[self.key(formula)] = result
+        for key in map(self.key, formulas):
+            result = self.known.get(key) or answers[key]
+            if "error" not in result:
+                self.used[key] = result
             results.append(result)
         return results
 

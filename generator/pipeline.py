@@ -79,16 +79,16 @@ def _stem(problem: Problem) -> str:
     return problem.slug  # the file name without .yml
 
 
+MAX_JOBS = 8
+MIN_PER_JOB = 3  # below this many problems per worker, starting workers costs more than it saves
+
+
 def default_jobs() -> int:
     """Worker processes for solving: one per CPU (at most MAX_JOBS); BACKPROP_JOBS overrides."""
     try:
         return max(1, int(os.environ.get("BACKPROP_JOBS", "")))
     except ValueError:
         return max(1, min(os.cpu_count() or 1, MAX_JOBS))
-
-
-MAX_JOBS = 8
-MIN_PER_JOB = 3  # below this many problems per worker, starting workers costs more than it saves
 
 
 def run(root: Path, strict: bool = True, write: bool = True, force: bool = False,
@@ -113,8 +113,8 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
     files = render_indexes(handouts)
     fresh: dict[str, bytes] = {}  # new cache entries
     used: list[Inputs] = []
-    todo: list[tuple[Handout, Problem, Inputs, str]] = []  # to solve: (handout, problem, inputs, why)
-    outcome: list[tuple[str, Inputs | None, dict[str, bytes] | None, ProblemResult | None]] = []
+    todo: list[tuple[Handout, Problem, Inputs]] = []  # to solve and render, in order
+    outcome: list[tuple[ProblemResult, dict[str, bytes] | None]] = []  # with the cached files, if any
     for h in handouts:
         for problem in h.problems:
             stem = _stem(problem)
@@ -129,7 +129,7 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
                 else:
                     why = ", ".join(changed) if changed else "new to the last build"
                     status = ProblemResult(stem, REUSED, f"{why}; rendered before")
-                outcome.append((stem, None, cached, status))
+                outcome.append((status, cached))
                 continue
             if force:
                 reason = "--force"
@@ -141,15 +141,15 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
                 reason = ", ".join(changed)
             else:
                 reason = "cache entry missing"
-            todo.append((h, problem, inputs, reason))
-            outcome.append((stem, inputs, None, ProblemResult(stem, REGENERATED, reason)))
-    rendered_all = _solve_and_render([(h, p) for h, p, _, _ in todo], progress,
-                                     default_jobs() if jobs is None else jobs)
-    for (_, _, inputs, _), rendered in zip(todo, rendered_all):
-        fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, inputs.stem, rendered)
-    rendered_by_stem = {inputs.stem: rendered for (_, _, inputs, _), rendered in zip(todo, rendered_all)}
-    for stem, _, cached, status in outcome:
-        files.update(cached if cached is not None else rendered_by_stem[stem])
+            todo.append((h, problem, inputs))
+            outcome.append((ProblemResult(stem, REGENERATED, reason), None))
+    solved = _solve_and_render([(h, p) for h, p, _ in todo], progress, default_jobs() if jobs is None else jobs)
+    rendered: dict[str, dict[str, bytes]] = {}  # stem -> files
+    for (_, _, inputs), problem_files in zip(todo, solved, strict=True):
+        rendered[inputs.stem] = problem_files
+        fresh[f"{inputs.key}.json"] = entry_bytes(inputs.key, inputs.stem, problem_files)
+    for status, cached in outcome:
+        files.update(cached if cached is not None else rendered[status.stem])
         result.problems.append(status)
     # 3. write: changed files only, atomically; then remember what was built
     if write:

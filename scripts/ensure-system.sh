@@ -7,8 +7,8 @@
 # nodejs -> node, npm -> npm, chromium -> chromium; any other package -> a
 # command of the same name); fonts-liberation2 through fontconfig (Graphviz lays
 # out the drawings' Helvetica/Arial labels with it: the same metrics as the
-# browsers' Arial, and the same drawings on every machine). Missing packages are installed with apt-get when
-# we are root (or passwordless sudo works) and apt-get exists, unless
+# browsers' Arial, and the same drawings on every machine). Missing packages are
+# installed with apt-get when we are root (or passwordless sudo works) and apt-get exists, unless
 # ALLOW_APT=0; otherwise the exact install command is printed and we exit 1.
 set -euo pipefail
 

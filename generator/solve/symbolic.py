@@ -17,11 +17,11 @@ from .evaluate import NotNumeric, evaluate
 MAX_EXACT_ENTRIES = 400
 
 SymValues = dict[str, sp.Matrix]
-MAX_SIMPLIFY_OPS = 60  # larger exact forms are kept as they are: far too long to print
-# A value beyond this many operations is never printed (its LaTeX would exceed
-# render/numbers.py's MAX_EXACT_LATEX), nor are the values computed from it: exact forms are
-# then abandoned for the whole problem (numbers only, still verified), before sympy spends its
-# time on tanh of tanh of ... (was 120: 004-delta-recursion spent 0.3 s on forms it dropped)
+# An exact value beyond this many operations is never printed (its LaTeX would exceed
+# render/numbers.py's MAX_EXACT_LATEX): it is not rewritten, not tested for zero symbolically,
+# and, as the values computed from it are larger still, exact forms are then abandoned for the
+# whole problem (numbers only, still verified), before sympy spends its time on tanh of tanh
+# of ... (that limit was 120: 004-delta-recursion spent 0.3 s on forms it dropped)
 MAX_EXACT_OPS = 60
 
 
@@ -77,7 +77,7 @@ def simplify(expr: sp.Expr) -> sp.Expr:
     """
     if getattr(expr, "is_Rational", False):
         return expr
-    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS:  # too big to print usefully; rewriting would crawl
+    if sp.count_ops(expr) > MAX_EXACT_OPS:  # too big to print usefully; rewriting would crawl
         return expr
     functions = {type(f) for f in expr.atoms(sp.Function)}
     # (sp.cancel is not among them either, nor `together` without `deep`: on the handouts'
@@ -101,7 +101,7 @@ def is_zero(expr: sp.Expr) -> bool:
         return True
     if _nonzero_somewhere(expr):  # a value proves it is not zero (and skips sp.simplify)
         return False
-    if sp.count_ops(expr) > MAX_SIMPLIFY_OPS or _has_huge_argument(expr):
+    if sp.count_ops(expr) > MAX_EXACT_OPS or _has_huge_argument(expr):
         # too big to decide symbolically in bounded time (sp.simplify and cancel can crawl, or
         # exhaust memory on e^(-10^12)): callers then compare values at sample points
         return False
