@@ -229,10 +229,19 @@ class Tracker:
             if r.status >= 400:
                 self.failed_requests.append(f"{r.url}: HTTP {r.status}")
 
+        def request_failed(r):
+            # the browser's own favicon fetch, cancelled by the browser (e.g. when the palette
+            # switch re-links the icon): not a resource of the page; a missing favicon still
+            # shows as an HTTP 404 response above
+            if r.resource_type != "document" and r.url.endswith("/favicon.png") \
+                    and r.failure == "net::ERR_ABORTED":
+                return
+            self.failed_requests.append(f"{r.url}: {r.failure}")
+
         handlers = {
             "console": console,
             "pageerror": lambda e: self.console_errors.append(f"uncaught: {e}"),
-            "requestfailed": lambda r: self.failed_requests.append(f"{r.url}: {r.failure}"),
+            "requestfailed": request_failed,
             "response": response,
         }
         page.route("**/*", route)
