@@ -4,7 +4,7 @@
 #   make test          same, then run pytest, including the browser tests in tests/browser/
 #                      (Playwright for Python from requirements.txt, driving Debian's chromium)
 #   make serve         set up, then mkdocs serve on $(DEV_ADDR), regenerating edited problems
-#   make bench         set up, then python -m generator.bench
+#   make bench         set up, then python -m benchmarks.bench
 #   make clean         remove site/, .venv/, vendored assets and stamps
 #
 # Variables (override on the command line, e.g. `make site GENERATE=true`):
@@ -60,7 +60,7 @@ site: setup
 test: site
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# Live-reloading development server. The hook generator/mkdocs_hook.py (mkdocs.yml `hooks:`)
+# Live-reloading development server. The hook hooks/mkdocs_hook.py (mkdocs.yml `hooks:`)
 # runs the generator on start and after every edit of problems/*.yml: only changed problems are
 # solved again, only changed pages are rewritten, and each edit gives one site rebuild. A
 # mistake in a problem file is printed and the last good pages stay served.
@@ -69,7 +69,7 @@ serve: setup
 
 # Benchmarks: build, page load, engine at scale; a table, and .bench/results.json (git-ignored).
 bench: setup
-	$(PY) -m generator.bench
+	$(PY) -m benchmarks.bench
 
 clean:
 	rm -rf site $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) $(IFW_DIR) *.egg-info

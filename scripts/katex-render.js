@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Render TeX with KaTeX for the mkdocs hook generator/katex_hook.py (math rendered at build
+// Render TeX with KaTeX for the mkdocs hook hooks/katex_hook.py (math rendered at build
 // time). One process serves a whole build: each line on stdin is one page's formulas, each line
 // on stdout the answer for them, in the same order.
 //

@@ -1,4 +1,4 @@
-"""generator/katex_hook.py: math rendered at build time with the pinned KaTeX (one node process
+"""hooks/katex_hook.py: math rendered at build time with the pinned KaTeX (one node process
 per build), a TeX error stops the build naming page and formula, the output is deterministic,
 and MATH_RENDER=browser leaves the pages as they were."""
 
@@ -15,8 +15,8 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from conftest import ROOT_DIR
-from generator import katex_hook
-from generator.katex_hook import Formula, KatexRenderer, find_formulas, math_render_mode
+from hooks import katex_hook
+from hooks.katex_hook import Formula, KatexRenderer, find_formulas, math_render_mode
 
 pytestmark = pytest.mark.skipif(not (katex_hook.KATEX_DIR / "package.json").is_file(),
                                 reason="KaTeX is not installed in vendor/: run `make site`")
@@ -41,7 +41,7 @@ markdown_extensions:
   - pymdownx.arithmatex:
       generic: true
 hooks:
-  - {ROOT_DIR / "generator" / "katex_hook.py"}
+  - {ROOT_DIR / "hooks" / "katex_hook.py"}
 extra_javascript:
   - assets/javascripts/katex-init.js
   - assets/katex/katex.min.js

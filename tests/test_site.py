@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import ROOT_DIR
-from generator.katex_hook import math_render_mode
+from hooks.katex_hook import math_render_mode
 
 # `make test` builds site/ first; SITE_DIR points the tests at another build of docs/
 SITE = Path(os.environ.get("SITE_DIR", ROOT_DIR / "site"))
@@ -117,7 +117,7 @@ def local_refs(html: Path) -> list[str]:
     return [r for r in refs if not re.match(r"^(?:[a-z]+:)?//", r) and not r.startswith("data:")]
 
 
-# Where the site's math is rendered (generator/katex_hook.py; `make test` builds with the same
+# Where the site's math is rendered (hooks/katex_hook.py; `make test` builds with the same
 # environment it tests in): at build time the pages load KaTeX's stylesheet only.
 MATH_MODE = math_render_mode()
 BROWSER_SCRIPTS = ("katex/katex.min.js", "katex/contrib/auto-render.min.js", "javascripts/katex-init.js")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.katex_hook import math_render_mode
+from hooks.katex_hook import math_render_mode
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "site")).resolve()
@@ -142,7 +142,7 @@ def pages_mentioning(phrase: str, pages: list[str]) -> list[str]:
 
 # --- Checks run inside the page ---------------------------------------------------------------
 
-# Where the site's math is rendered: at build time (generator/katex_hook.py; the default) the
+# Where the site's math is rendered: at build time (hooks/katex_hook.py; the default) the
 # pages arrive with it rendered and load no KaTeX script; in the browser KaTeX's auto-render
 # renders it after the load (and shows a formula it cannot parse as a .katex-error span).
 MATH_MODE = math_render_mode()

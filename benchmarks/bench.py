@@ -1,4 +1,4 @@
-"""Benchmarks for the generator, run by `make bench` (`python -m generator.bench`).
+"""Benchmarks for the generator, run by `make bench` (`python -m benchmarks.bench`).
 
 A plain script: it measures, on this machine and in one run, with deterministic inputs,
 
@@ -12,14 +12,14 @@ A plain script: it measures, on this machine and in one run, with deterministic 
    loading such a problem from YAML, measured separately;
 5. page load in headless Chromium: navigation to all math rendered on the largest page, with
    the math rendered at build time against rendered by KaTeX in the browser
-   (generator/bench_page.py);
+   (benchmarks/bench_page.py);
 6. a cProfile of a serial full build (top functions by cumulative time, and by stage).
 
 Each timing is the median of a few repeats. It prints a table with targets and PASS/MISS and
 writes everything to `.bench/results.json`. Nothing in the repository is modified: builds run
 in a temporary copy of problems/, docs/ and mkdocs.yml.
 
-    python -m generator.bench [--quick] [--yaml-max PARAMS] [--skip-build] [--skip-engine] [--skip-page]
+    python -m benchmarks.bench [--quick] [--yaml-max PARAMS] [--skip-build] [--skip-engine] [--skip-page]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-REPO = Path(__file__).resolve().parent.parent
+from .common import REPO, make_root, mkdocs_command, mkdocs_exe, run_command
 OUT_DIR = REPO / ".bench"
 EDIT_FILE = "002-neural-networks-are-fun.yml"
 SEED = 20260101
@@ -92,24 +92,8 @@ def machine() -> dict[str, Any]:
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def make_root(tmp: Path) -> Path:
-    """A temporary project root: problems/, docs/ (with assets/katex) and mkdocs.yml."""
-    root = tmp / "root"
-    root.mkdir()
-    shutil.copytree(REPO / "problems", root / "problems")
-    shutil.copytree(REPO / "docs", root / "docs")
-    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for name in ("generator", "scripts", "vendor"):  # mkdocs.yml hooks:, the KaTeX renderer (read only)
-        if (REPO / name).exists():
-            (root / name).symlink_to(REPO / name, target_is_directory=True)
-    return root
 
 
-def mkdocs_exe() -> list[str]:
-    exe = Path(sys.executable).parent / "mkdocs"
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-m", "mkdocs"]
 
 
 # ---------------------------------------------------------------- 1-3, 6: the site build
@@ -121,20 +105,14 @@ def reset_caches() -> None:
     long-lived `dot` processes."""
     import sympy
 
-    from .render import svg
-    from .solve import symbolic
+    from generator.render import svg
+    from generator.solve import symbolic
     sympy.core.cache.clear_cache()
     symbolic.simplify.cache_clear()
     symbolic.is_zero.cache_clear()
     svg.close_all()
 
 
-def run_command(cmd: list[str], root: Path, **env_values: str) -> None:
-    """Run ``cmd`` in ``root`` (the environment plus ``env_values``); raise if it fails."""
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **env_values)
-    r = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
 
 
 def generator_command(root: Path, force: bool = False) -> list[str]:
@@ -142,8 +120,6 @@ def generator_command(root: Path, force: bool = False) -> list[str]:
     return [sys.executable, "-m", "generator", "--root", str(root), "build", "--strict"] + (["--force"] if force else [])
 
 
-def mkdocs_command(root: Path, site: Path) -> list[str]:
-    return mkdocs_exe() + ["build", "--strict", "-q", "--site-dir", str(site), "-f", str(root / "mkdocs.yml")]
 
 
 def mkdocs_in_process(root: Path, site: Path) -> None:
@@ -170,7 +146,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
     """Generation against mkdocs, each timed two ways: as the command `make site` runs (a fresh
     interpreter: start-up and imports included) and in this process (imports done, every cache
     reset before each run: the work itself)."""
-    from .pipeline import build
+    from generator.pipeline import build
     out: dict[str, Any] = {"jobs": _jobs()}
     with tempfile.TemporaryDirectory(prefix="bench-") as t:
         tmp = Path(t)
@@ -271,17 +247,17 @@ def _environment(**values: str):
 
 
 def _jobs() -> int:
-    from .pipeline import default_jobs
+    from generator.pipeline import default_jobs
     return default_jobs()
 
 
 def _build_serial(root: Path) -> None:
-    from .pipeline import run
+    from generator.pipeline import run
     run(root, strict=True, force=True, jobs=1)
 
 
 def bench_page(repeats: int) -> dict[str, Any]:
-    """Item 5 (generator/bench_page.py); its failure (e.g. no Chromium) is reported, not fatal."""
+    """Item 5 (benchmarks/bench_page.py); its failure (e.g. no Chromium) is reported, not fatal."""
     try:
         from .bench_page import bench_page_load
         return bench_page_load(repeats, typical=True, loads=PAGE_LOADS)
@@ -364,7 +340,7 @@ def mlp_values(h: int, batch: int, seed: int = SEED) -> dict[str, tuple[tuple[Fr
 
 
 def mlp_problem(h: int, batch: int, seed: int = SEED):
-    from .problem.spec import Layer, Network, Problem, Question, Ref
+    from generator.problem.spec import Layer, Network, Problem, Question, Ref
     net = Network(input_name="x", input_size=h, target_name="y",
                   layers=(Layer(h, "relu", "a1", "z1", "W1", "b1"),
                           Layer(h, "relu", "a2", "z2", "W2", "b2"),
@@ -417,8 +393,8 @@ def problem_seed(problem) -> int | None:
 
 
 def _solve_quiet(problem) -> None:
-    from .errors import VerificationError
-    from .solve.solution import solve
+    from generator.errors import VerificationError
+    from generator.solve.solution import solve
     try:
         solve(problem)
     except VerificationError:
@@ -430,8 +406,8 @@ def _repeats_for(params: int, base: int) -> int:
 
 
 def bench_engine(sizes: list[int], batches: list[int], repeats: int, yaml_max: int) -> dict[str, Any]:
-    from .errors import VerificationError
-    from .solve.solution import solve
+    from generator.errors import VerificationError
+    from generator.solve.solution import solve
     rows = []
     for target in sizes:
         h = WIDTHS[target]
@@ -472,7 +448,7 @@ def bench_engine(sizes: list[int], batches: list[int], repeats: int, yaml_max: i
         exponents[str(batch)] = _slope(pts)
     # loading from YAML (batch 1): parse + validate, separately from solving
     loads = []
-    from .problem.load import load_problem
+    from generator.problem.load import load_problem
     with tempfile.TemporaryDirectory(prefix="bench-yaml-") as t:
         for target in sizes:
             h = WIDTHS[target]
@@ -563,7 +539,7 @@ def page_load_check(p: dict[str, Any]) -> dict[str, Any]:
     """The page-load comparison as a target row: the site's default math mode must be the one
     whose math is on screen first (navigation -> all math rendered and painted, cold loads), on
     the largest page and on a typical one; within PAGE_EVEN of the other it counts as even."""
-    from .katex_hook import DEFAULT_MODE
+    from hooks.katex_hook import DEFAULT_MODE
     other = "browser" if DEFAULT_MODE == "build" else "build"
     ratios = {"largest": p["modes"][DEFAULT_MODE]["cold"]["math_painted_ms"]
               / p["modes"][other]["cold"]["math_painted_ms"]}
@@ -645,7 +621,7 @@ def print_page_load(p: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m generator.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=5, help="repeats per timing (median); default 5")
     ap.add_argument("--quick", action="store_true", help="engine sizes up to 1e5 only, 3 repeats")
     ap.add_argument("--yaml-max", type=int, default=1_100_000,

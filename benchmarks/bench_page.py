@@ -1,10 +1,10 @@
 """Page-load benchmark: math rendered in the reader's browser against math rendered at build time.
 
-    python -m generator.bench_page [--repeats N]
+    python -m benchmarks.bench_page [--repeats N]
 
 In a temporary copy of the project (the repository is not touched) the site is built twice,
 with MATH_RENDER=browser (KaTeX's auto-render runs in the page) and MATH_RENDER=build
-(generator/katex_hook.py renders every formula during `mkdocs build`), each build timed. Each
+(hooks/katex_hook.py renders every formula during `mkdocs build`), each build timed. Each
 site is served by `python -m http.server` on 127.0.0.1, and the page with the most formulas is
 loaded in headless Chromium (Playwright, /usr/bin/chromium) `repeats` times per mode, each time
 in a fresh browser context (cold: nothing cached), then once more in the same context (warm).
@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .bench import make_root, mkdocs_command, run_command
+from .common import make_root, mkdocs_command, run_command
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_FILE = REPO / ".bench" / "page_load.json"
@@ -349,7 +349,7 @@ def print_table(r: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.bench_page", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_page", description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="loads (and builds) per mode [5]")
     parser.add_argument("--page", help="this page of the site (e.g. notation.html) instead of the "
                                        "one with the most formulas")
