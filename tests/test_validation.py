@@ -20,8 +20,8 @@ from generator.problem.load import load_handouts, load_problem
 BROKEN = TESTS / "broken"
 MINIMAL = TESTS / "data" / "minimal.yml"
 ACTIVATION_NAMES = "identity, relu, sigmoid, tanh"
-TOP_KEYS = ("handout, intro, kind, learning_rate, network, questions, rounding, section, symbols, title, "
-            "values, weight_notation")
+TOP_KEYS = ("handout, intro, kind, learning_rate, network, questions, rounding, section, step_notation, "
+            "symbols, title, values, vectors, weight_notation")
 
 # file -> (field path, message); the file name and line number are added by the test
 EXPECTED = {

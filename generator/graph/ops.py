@@ -11,10 +11,13 @@ placeholders are replaced (see render.symbols.fill); other braces are plain LaTe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 import numpy as np
 import sympy as sp
+
+from . import mexpr as mx
 
 Array = np.ndarray
 
@@ -34,8 +37,14 @@ class Activation:
     latex: str  # g applied to {a}
     latex_derivative_in_a: str  # g'(a) written with the input
     latex_derivative: str  # g'(a) simplified, written with whatever reads best
+    # g'(z) as a matrix expression, entry by entry, from the trees of z and h = g(z); None: 1
+    derivative_matrix: Callable[[mx.Expr, mx.Expr], mx.Expr | None] = lambda z, h: None
     kinks: tuple[float, ...] = ()  # points where g is not differentiable
     convention: str = ""  # the value used at a kink, stated on the page
+
+    def vjp_matrix(self, upstream: mx.Expr, z: mx.Expr, h: mx.Expr) -> mx.Expr:
+        """dJ/dz = dJ/dh (.) g'(z), given the tree of dJ/dh."""
+        return mx.had(upstream, self.derivative_matrix(z, h))
 
 
 def _sigmoid(a: Array) -> Array:
@@ -100,6 +109,9 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\operatorname{ReLU}\left({a}\right)",
             latex_derivative_in_a=r"\begin{cases} 1 & {a} > 0 \\ 0 & {a} \le 0 \end{cases}",
             latex_derivative=r"\mathbb{1}\left[{a} > 0\right]",
+            # relu'(0) := 0, the convention stated on the page
+            derivative_matrix=lambda z, h: mx.Elementwise(r"\mathbb{1}\left[{x} > 0\right]",
+                                                          lambda a: (a > 0).astype(float), z),
             kinks=(0.0,),
             convention=r"\operatorname{ReLU}'(0) := 0",
         ),
@@ -112,6 +124,7 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\sigma\left({a}\right)",
             latex_derivative_in_a=r"\sigma\left({a}\right)\left(1 - \sigma\left({a}\right)\right)",
             latex_derivative=r"{z}\left(1 - {z}\right)",
+            derivative_matrix=lambda z, h: mx.Had(h, mx.OneMinus(h)),
         ),
         Activation(
             name="tanh",
@@ -122,6 +135,7 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\tanh\left({a}\right)",
             latex_derivative_in_a=r"1 - \tanh^2\left({a}\right)",
             latex_derivative=r"1 - {z}^2",
+            derivative_matrix=lambda z, h: mx.OneMinus(mx.Had(h, h)),
         ),
     ]
 }
@@ -162,6 +176,11 @@ class Loss:
                     sp.Integer(0))
         divisor = yhat.cols * (yhat.rows if self.per_output_mean else 1)
         return self.scale * total / divisor
+
+    def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int) -> mx.Expr:
+        """dJ/dyhat as a matrix expression: 2 scale (yhat - y) / m, and / outputs for a mean."""
+        den = Fraction(outputs) if self.per_output_mean else Fraction(1)
+        return mx.scale(Fraction(2 * self.scale), den, 1, mx.Sub(yhat, y))
 
     def sym_derivative(self, yhat: sp.Expr, y: sp.Expr, outputs: int, batch: int) -> sp.Expr:
         """dJ/dyhat_ik as an exact sympy expression."""
@@ -231,6 +250,16 @@ class Linear:
         dx = w[:, self.column_offset:].T @ g
         db = g.sum(axis=1, keepdims=True) if self.bias == "separate" else None
         return dx, dw, db
+
+    def vjp_matrix(self, delta: mx.Expr, x: mx.Expr, w: mx.Expr) -> dict[str, mx.Expr]:
+        """The backward rule in matrix form, from delta = dJ/da: dJ/dW = delta x~^T,
+        dJ/dx = W^T delta (without W's bias column when folded), dJ/db = delta 1 (the batch sum)."""
+        x_tilde = mx.Augment(x) if self.bias == "folded" else x
+        w_x = mx.DropBias(w) if self.bias == "folded" else w
+        rules = {"weight": mx.MatMul(delta, mx.T(x_tilde)), "input": mx.MatMul(mx.T(w_x), delta)}
+        if self.bias == "separate":
+            rules["bias"] = mx.MatMul(delta, mx.Ones())
+        return rules
 
     def sym_augment(self, x: sp.Matrix) -> sp.Matrix:
         """x~ for exact sympy matrices."""

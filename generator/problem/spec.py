@@ -98,6 +98,8 @@ class Problem(ProblemHeader):
     symbols: dict[str, str]
     questions: tuple[Question, ...]
     weight_notation: str = "subscript"
+    vectors: str = "column"  # column | row: how the handout writes a layer's values (and a batch)
+    step_notation: str = "subscript"  # W_{t+1} (subscript) or w^{(t+1)} (superscript)
 
 
 @dataclass(frozen=True)

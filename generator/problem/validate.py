@@ -40,6 +40,8 @@ TOP_KEYS = {
     "rounding": "significant figures of printed numbers",
     "symbols": "LaTeX for node names",
     "weight_notation": "subscript (W_{l,i,j}) or superscript (W^{l}_{i,j})",
+    "vectors": "column (the default) or row: how the handout writes vectors and a batch",
+    "step_notation": "subscript (W_{t+1}, the default) or superscript (w^{(t+1)}) for updates",
     "questions": "the questions",
 }
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
@@ -231,13 +233,15 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
     symbols = _symbols(c, top.get("symbols", {}))
     notation = c.choice(top.get("weight_notation", "subscript"), "weight_notation",
                         ("subscript", "superscript"))
+    vectors = c.choice(top.get("vectors", "column"), "vectors", ("column", "row"))
+    step_notation = c.choice(top.get("step_notation", "subscript"), "step_notation", ("subscript", "superscript"))
     questions = _questions(c, top.get("questions"), network, rate)
     if c.issues or network is None:
         return None, c.issues
     problem = Problem(path=file, slug=slug, title=title, handout=handout, section=section,
                       intro=intro, network=network, values=values, learning_rate=rate,
                       significant_figures=figures, symbols=symbols, questions=questions,
-                      weight_notation=notation)
+                      weight_notation=notation, vectors=vectors, step_notation=step_notation)
     return problem, c.issues
 
 

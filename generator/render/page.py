@@ -14,6 +14,7 @@ from ..solve.chain import Elem, Factor
 from ..solve.solution import (Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
 from . import dot
+from .backward import BackwardWriter
 from . import numbers as num
 from .site import anchor
 from .symbols import entry, fill, partial, whole
@@ -37,6 +38,8 @@ def render_page(solution: Solution, asset_dir: str, handout_title: str) -> str:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())
     parts.append(r.verification())
+    if r.backward is not None and r.asks_gradients():
+        parts.append(r.backward.section(solution.values))
     for q, answer in solution.answers:
         parts.append(r.question(q, answer))
     return "\n".join(parts)
@@ -73,6 +76,31 @@ class _Renderer:
         # the objective's name on the page: J unless the problem names it (symbols: {J: ...})
         self.J = solution.problem.symbols.get("J", "J")
         self.assets = asset_dir
+        batch = solution.values[solution.problem.network.input_name].shape[1]
+        asked = frozenset(r.name for q, _ in solution.answers if q.ask in ("gradient", "chain", "update")
+                          for r in q.wrt)
+        self.backward = (BackwardWriter(self.p, self.g, solution.formulas, batch, self.J, asked)
+                         if solution.formulas is not None else None)
+
+    def oriented(self, name: str, m):
+        """A node's matrix as the page shows it: a layer's values (or their gradient) as rows,
+        one row per sample, when the handout writes row vectors; parameters as they are."""
+        vector = self.g.node(name).kind not in ("param", "const")
+        if self.p.vectors == "row" and vector:
+            return tuple(zip(*m)) if isinstance(m, tuple) else m.T
+        return m
+
+    def asks_gradients(self) -> bool:
+        return any(q.ask in ("gradient", "chain", "update") for q, _ in self.s.answers)
+
+    def general_formula(self, node: str) -> str:
+        """The matrix formula for dJ/d(node), after the deltas it reads, each defined first."""
+        if self.backward is None or self.backward.f.for_node(node) is None:
+            return ""
+        f = self.backward.f
+        eqs = f.deltas_down_to(node) + (f.for_node(node),)
+        return ("In general (see [the backward pass](#backward-pass)):\n\n" + self.backward.block(eqs)
+                + "\n" + self.backward.shapes(eqs[-1], self.s.values) + "\n\nOn this instance:\n\n")
 
     # ------------------------------------------------------------ helpers
 
@@ -137,7 +165,7 @@ class _Renderer:
         rows = []
         for node in self.g.nodes:
             if node.is_leaf:
-                m = self.p.values[node.name]
+                m = self.oriented(node.name, self.p.values[node.name])
                 entries = [[num.fraction(v) for v in row] for row in m]
                 shown = entries[0][0] if len(entries) == 1 and len(entries[0]) == 1 else num.matrix(entries)
                 rows.append(f"{whole(self.g, node.name)} &= {shown}")
@@ -253,7 +281,7 @@ class _Renderer:
         return steps + f"\n**Answer.** \\({whole(self.g, node.name)} {self._whole_value(node.name)}\\)\n"
 
     def _whole_value(self, name: str) -> str:
-        m = self.s.values[name]
+        m = self.oriented(name, self.s.values[name])
         if m.size == 1:
             return num.equals(float(m[0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
         relation = "=" if num.is_exact(m, self.figs) else r"\approx"
@@ -431,12 +459,13 @@ class _Renderer:
     def _matrixgradient(self, q: Question, a: MatrixGradient) -> str:
         top = self.J if a.of is None else self.sym(a.of)
         wrt = whole(self.g, a.wrt)
-        rows, cols = a.value.shape
-        text = (f"One partial derivative per entry of \\({wrt}\\) ({rows} \\times {cols}), "
-                f"arranged like \\({wrt}\\) (denominator layout):\n\n")
-        text += self._matrix_formula(a) + "\n" + _display(
+        shown = self.oriented(a.wrt, a.value)
+        rows, cols = shown.shape
+        text = (f"One partial derivative per entry of \\({wrt}\\) (\\({rows} \\times {cols}\\)), "
+                f"arranged like \\({wrt}\\) (denominator layout).\n\n")
+        text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
-            f"{num.numeric_matrix(a.value, self.figs)}")
+            f"{num.numeric_matrix(shown, self.figs)}")
         worst = max((c.rel_error for c in a.checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6),
                     default=0.0)
         kinks = sum(c.kink for c in a.checks)
@@ -444,52 +473,6 @@ class _Renderer:
                  f"relative error \\({num.number(worst, 2)}\\)"
                  + (f"; {kinks} on a ReLU kink, matched one-sided" if kinks else "") + ".\n")
         return text
-
-    def _matrix_formula(self, a: MatrixGradient) -> str:
-        """The matrix form of the backward pass for d J / d (a weight, a bias or a layer's values)."""
-        if a.of is not None:
-            return ""
-        node = self.g.node(a.wrt)
-        consumers = self.g.consumers(a.wrt)
-        if node.kind in ("param", "const") and consumers and consumers[0].kind == "linear":
-            pre = consumers[0]
-            delta = partial(self.J, whole(self.g, pre.name))
-            x_sym = whole(self.g, pre.inputs[0])
-            if pre.op == "folded":
-                x_sym = f"\\tilde{{{x_sym}}}"
-            if a.wrt == pre.inputs[1]:
-                return _display(f"{partial(self.J, node.latex)} &= {delta}\\, {{{x_sym}}}^{{\\top}}") + "\n"
-            return _display(f"{partial(self.J, node.latex)} &= {delta} \\mathbf{{1}}") + "\n"
-        if node.kind == "linear":  # delta of a layer: the recursion
-            return self._delta_recursion(node)
-        if node.kind == "activation":  # dJ/dh_l = W_{l+1}^T delta_{l+1}
-            nxt = [c for c in consumers if c.kind == "linear"]
-            if nxt:
-                w = self.g.node(nxt[0].inputs[1]).latex
-                cols = r"_{:,1:}" if nxt[0].op == "folded" else ""
-                return _display(f"{partial(self.J, whole(self.g, a.wrt))} &= {{{w}{cols}}}^{{\\top}} "
-                                f"{partial(self.J, whole(self.g, nxt[0].name))}") + "\n"
-        return ""
-
-    def _delta_recursion(self, pre) -> str:
-        """delta_l = dJ/dz_l: at the output from the loss, below from the layer above."""
-        post = self.g.consumers(pre.name)[0]
-        act = ACTIVATIONS[post.op]
-        z, h = whole(self.g, pre.name), whole(self.g, post.name)
-        g_prime = fill(act.latex_derivative, a=z, z=h)
-        above = [c for c in self.g.consumers(post.name) if c.kind == "linear"]
-        if not above:  # output layer: delta_L = dJ/dh_L (.) g'(z_L)
-            return _display(f"{partial(self.J, z)} &= {partial(self.J, h)} \\odot {_group(g_prime)}") + \
-                "\nwith \\(\\odot\\) the element-wise product and the activation's derivative applied " \
-                "entry by entry.\n"
-        nxt = above[0]
-        w = self.g.node(nxt.inputs[1]).latex
-        cols = r"_{:,1:}" if nxt.op == "folded" else ""
-        return _display(f"{partial(self.J, z)} &= {_group(g_prime)} \\odot "
-                        f"\\left({{{w}{cols}}}^{{\\top}} {partial(self.J, whole(self.g, nxt.name))}\\right)") + \
-            ("\nthe recursion one layer down: the layer above's \\(\\delta\\) sent back through its "
-             "weights" + (" (without the bias column)" if nxt.op == "folded" else "") +
-             ", times the activation's derivative entry by entry.\n")
 
     def _delta_form(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)

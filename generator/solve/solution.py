@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -13,6 +14,7 @@ from ..graph.model import Graph
 from ..graph.network import build_graph
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
+from .formulas import Formulas, solve_formulas
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
 from .matrix_eval import ShapeError, evaluate_matrix
 from .numeric import Values, backward, forward
@@ -146,6 +148,7 @@ class Solution:
     answers: tuple[tuple[Question, Answer], ...]
     checks: tuple[fd.Check, ...]
     gradient_checks: tuple[fd.Check, ...] = field(default=())
+    formulas: Formulas | None = None
 
     @property
     def all_checks(self) -> tuple[fd.Check, ...]:
@@ -192,7 +195,8 @@ def solve(problem: Problem) -> Solution:
                  + (f", one-sided {c.left!r} / {c.right!r}" if c.kink else "") for c in failed]
         raise VerificationError(f"{problem.path}: {len(failed)} derivative(s) disagree with their "
                                 f"finite-difference check; no page written:\n" + "\n".join(lines))
-    return solution
+    # the general formulas, checked against the gradients that passed their checks
+    return dataclasses.replace(solution, formulas=solve_formulas(problem, graph, values, grads))
 
 
 def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues) -> None:

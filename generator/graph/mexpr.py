@@ -1,0 +1,251 @@
+"""Matrix expressions: the backward rules of the op table as small trees.
+
+A tree is built once, in the generator's storage convention (column vectors, one column per
+sample), and then
+  - evaluated with numpy on a network's values (``evaluate``), to check it against the verified
+    gradients, and
+  - rewritten for the convention a handout uses (``in_rows``: row vectors, one row per sample),
+    so that the formula printed in that convention is the one that is evaluated and checked.
+
+Leaves name graph nodes. A ``Vec`` is a quantity stored as a column per sample (an activation, a
+pre-activation, a target); in the row convention the same symbol denotes its transpose. A ``Mat``
+is a parameter (a weight matrix or a bias column): the same in both conventions. ``Grad(n)`` is
+dJ/dn, shaped like n.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Union
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Vec:
+    """A per-sample quantity (a layer's values, the target), stored as columns."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Mat:
+    """A parameter (weight matrix or bias vector): the same matrix in every convention."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Grad:
+    """dJ/d(node), shaped like the node; ``vector`` as for Vec (True) or Mat (False)."""
+
+    name: str
+    vector: bool = True
+
+
+@dataclass(frozen=True)
+class Ones:
+    """The column of m ones that sums over the batch (x 1 = the sum of x's columns)."""
+
+
+@dataclass(frozen=True)
+class T:
+    """Transpose."""
+
+    x: "Expr"
+
+
+@dataclass(frozen=True)
+class MatMul:
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
+class Had:
+    """Entry-by-entry (Hadamard) product."""
+
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
+class Sub:
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
+class OneMinus:
+    """1 - x, entry by entry."""
+
+    x: "Expr"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """c x for a number c = num / (den * m^batch_power), m the batch size."""
+
+    num: Fraction
+    den: Fraction
+    batch_power: int
+    x: "Expr"
+    symbol: str = ""  # LaTeX for the number when it has a name (the learning rate, eta)
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """An op's function applied entry by entry (e.g. 1[z > 0]): ``latex`` has a ``{x}`` slot."""
+
+    latex: str
+    fn: Callable[[Array], Array]
+    x: "Expr"
+
+
+@dataclass(frozen=True)
+class Augment:
+    """[1; x]: x with the constant 1 on top (the bias folded into column 0 of the weights)."""
+
+    x: "Expr"
+
+
+@dataclass(frozen=True)
+class DropBias:
+    """W without its column 0 (the bias column of a folded layer)."""
+
+    x: "Expr"
+
+
+Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, OneMinus, Scale, Elementwise, Augment, DropBias]
+
+
+# ---------------------------------------------------------------- building, with the obvious simplifications
+
+
+def had(a: Expr, b: Expr | None) -> Expr:
+    """a (.) b, or a alone when b is None (the derivative 1 of the identity)."""
+    return a if b is None else Had(a, b)
+
+
+def scale(num: Fraction, den: Fraction, batch_power: int, x: Expr, symbol: str = "") -> Expr:
+    if num == den and batch_power == 0 and not symbol:
+        return x
+    return Scale(Fraction(num), Fraction(den), batch_power, x, symbol)
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The sub-trees of ``e``."""
+    return tuple(v for k, v in vars(e).items() if k in ("x", "a", "b"))
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate(e: Expr, values: dict[str, Array], grads: dict[str, Array], rows: bool = False) -> Array:
+    """The tree's value; with ``rows``, vector leaves are the transposes of the stored columns."""
+    ev = lambda x: evaluate(x, values, grads, rows)  # noqa: E731
+    if isinstance(e, Vec):
+        return values[e.name].T if rows else values[e.name]
+    if isinstance(e, Mat):
+        return values[e.name]
+    if isinstance(e, Grad):
+        return grads[e.name].T if rows and e.vector else grads[e.name]
+    if isinstance(e, Ones):
+        m = _batch(values)
+        return np.ones((m, 1))
+    if isinstance(e, T):
+        return ev(e.x).T
+    if isinstance(e, MatMul):
+        a, b = ev(e.a), ev(e.b)
+        if a.shape[1] != b.shape[0]:
+            raise ValueError(f"a {a.shape[0]}x{a.shape[1]} matrix times a {b.shape[0]}x{b.shape[1]} "
+                             "matrix does not fit")
+        return a @ b
+    if isinstance(e, Had):
+        a, b = ev(e.a), ev(e.b)
+        if a.shape != b.shape:
+            raise ValueError(f"the entry-by-entry product of a {a.shape[0]}x{a.shape[1]} and a "
+                             f"{b.shape[0]}x{b.shape[1]} matrix does not fit")
+        return a * b
+    if isinstance(e, Sub):
+        a, b = ev(e.a), ev(e.b)
+        if a.shape != b.shape:
+            raise ValueError(f"a {a.shape[0]}x{a.shape[1]} minus a {b.shape[0]}x{b.shape[1]} matrix does not fit")
+        return a - b
+    if isinstance(e, OneMinus):
+        return 1.0 - ev(e.x)
+    if isinstance(e, Scale):
+        m = _batch(values)
+        return float(e.num / e.den) / m ** e.batch_power * ev(e.x)
+    if isinstance(e, Elementwise):
+        return e.fn(ev(e.x))
+    if isinstance(e, Augment):
+        x = ev(e.x)
+        return np.hstack([np.ones((x.shape[0], 1)), x]) if rows else np.vstack([np.ones((1, x.shape[1])), x])
+    if isinstance(e, DropBias):
+        return ev(e.x)[:, 1:]
+    raise TypeError(f"not a matrix expression: {e!r}")
+
+
+BATCH_KEY = "__batch__"  # values[BATCH_KEY].shape[1] is the batch size m
+
+
+def _batch(values: dict[str, Array]) -> int:
+    return int(values[BATCH_KEY].shape[1])
+
+
+# ---------------------------------------------------------------- the row convention
+
+
+def in_rows(e: Expr) -> Expr:
+    """The same formula for row vectors (one row per sample): a tree whose value, with vector
+    leaves read as rows, is this tree's value transposed."""
+    if isinstance(e, (Vec, Grad)) and (not isinstance(e, Grad) or e.vector):
+        return e
+    if isinstance(e, (Mat, Grad, Ones, DropBias)):
+        return T(e)
+    if isinstance(e, T):
+        return as_is(e.x)
+    if isinstance(e, MatMul):
+        return MatMul(in_rows(e.b), in_rows(e.a))
+    if isinstance(e, Had):
+        return Had(in_rows(e.a), in_rows(e.b))
+    if isinstance(e, Sub):
+        return Sub(in_rows(e.a), in_rows(e.b))
+    if isinstance(e, OneMinus):
+        return OneMinus(in_rows(e.x))
+    if isinstance(e, Scale):
+        return Scale(e.num, e.den, e.batch_power, in_rows(e.x), e.symbol)
+    if isinstance(e, Elementwise):
+        return Elementwise(e.latex, e.fn, in_rows(e.x))
+    if isinstance(e, Augment):
+        return Augment(in_rows(e.x))
+    raise TypeError(f"not a matrix expression: {e!r}")
+
+
+def as_is(e: Expr) -> Expr:
+    """In the row convention, a tree whose value equals this tree's value (not transposed)."""
+    if isinstance(e, (Vec, Grad)) and (not isinstance(e, Grad) or e.vector):
+        return T(e)
+    if isinstance(e, (Mat, Grad, Ones, DropBias)):
+        return e
+    if isinstance(e, T):
+        return in_rows(e.x)
+    if isinstance(e, MatMul):
+        return MatMul(as_is(e.a), as_is(e.b))
+    if isinstance(e, Had):
+        return Had(as_is(e.a), as_is(e.b))
+    if isinstance(e, Sub):
+        return Sub(as_is(e.a), as_is(e.b))
+    if isinstance(e, OneMinus):
+        return OneMinus(as_is(e.x))
+    if isinstance(e, Scale):
+        return Scale(e.num, e.den, e.batch_power, as_is(e.x), e.symbol)
+    if isinstance(e, Elementwise):
+        return Elementwise(e.latex, e.fn, as_is(e.x))
+    if isinstance(e, Augment):
+        return T(Augment(in_rows(e.x)))
+    raise TypeError(f"not a matrix expression: {e!r}")
