@@ -73,6 +73,9 @@ class Question:
     answer: str = ""
     note: str = ""
     claims: tuple[MatrixClaim, ...] = ()
+    # the entry as the question asks it, with free indices: ("W2", ("i", "j")); ints are fixed
+    general: tuple[str, tuple] | None = None
+    general_of: tuple[str, tuple] | None = None
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ TOP_KEYS = {
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
-                 "answer", "note", "claims"}
+                 "answer", "note", "claims", "general", "general_of"}
+FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
+FREE_LETTERS = "ijpqrt"  # k, s, u, v name the sums of the index forms
 CLAIM_KEYS = {"where", "statement", "about", "claimed", "layout"}
 
 # what each kind of question needs besides number, text and ask
@@ -439,8 +441,36 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
             note=c.text(d.get("note", ""), f"{p}.note", default=""),
             claims=_matrix_claims(c, d.get("claims", []), f"{p}.claims", net) if net else (),
+            general=_general(c, d, "general", wrt[0] if len(wrt) == 1 else None, p),
+            general_of=_general(c, d, "general_of", of, p),
         ))
     return tuple(out)
+
+
+def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str) -> tuple[str, tuple] | None:
+    """``W2[i,j]``: the entry a question names with free indices, matching the worked entry."""
+    if key not in d:
+        return None
+    raw = d[key]
+    m = FREE_INDEX.match(raw) if isinstance(raw, str) else None
+    if m is None:
+        c.fail(f"{p}.{key}", f"expected an entry with free indices such as W2[i,j] or h1[j] "
+                             f"(letters {', '.join(FREE_LETTERS)}); got {_describe(raw)}")
+        return None
+    index = tuple(int(x) if x.isdigit() else x for x in m.groups()[1:] if x is not None)
+    bad = [x for x in index if isinstance(x, str) and x not in FREE_LETTERS]
+    what = "wrt" if key == "general" else "of"
+    if bad:
+        c.fail(f"{p}.{key}", f"expected free indices among {', '.join(FREE_LETTERS)}; got {bad[0]!r}")
+    elif ref is None or m.group(1) != ref.name or (ref.index and (len(index) != len(ref.index) or any(
+            isinstance(x, int) and x != y for x, y in zip(index, ref.index)))):
+        c.fail(f"{p}.{key}", f"expected the entry of '{what}' ({ref}) with some indices made free; "
+                             f"got {raw!r}")
+    elif not any(isinstance(x, str) for x in index):
+        c.fail(f"{p}.{key}", f"expected at least one free index (a letter); got {raw!r}")
+    else:
+        return (m.group(1), index)
+    return None
 
 
 def _matrix_claims(c: Checker, raw: Any, path: str, net: Network) -> tuple[MatrixClaim, ...]:

@@ -87,8 +87,8 @@ class BackwardWriter:
             seen.add(text)
             parts.append(rf"\({text}\) is \({self.shape(leaf.name, values, isinstance(leaf, mx.Mat))}\)")
         result = self.shape(e.node, values, self.g.node(e.node).kind in ("param", "const"))
-        return (f"Shapes: {', '.join(parts)}; the result is \({result}\), the shape of "
-                f"\({self.value(e.node)}\).")
+        return (f"Shapes: {', '.join(parts)}; the result is \\({result}\\), the shape of "
+                f"\\({self.value(e.node)}\\).")
 
     def shape(self, name: str, values: dict, fixed: bool) -> str:
         r, c = values[name].shape

@@ -14,7 +14,8 @@ from ..solve.chain import Elem, Factor
 from ..solve.solution import (Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
 from . import dot
-from .backward import BackwardWriter
+from .backward import CHECK_MARK, BackwardWriter
+from .index_latex import index_latex, numbers_latex, value_table
 from . import numbers as num
 from .site import anchor
 from .symbols import entry, fill, partial, whole
@@ -436,6 +437,7 @@ class _Renderer:
                     + "\n" + self._check_line(a.check))
         if not a.paths:
             return self._delta_form(q, a)
+        general = self.index_general(a.index, a.of) if a.index is not None and a.index.free else ""
         names = " + ".join(" ".join(self._factor_name(f) for f in path) for path in a.paths)
         rows = [f"{lhs} &= {names}"]
         if len(a.paths) > 1:
@@ -447,6 +449,8 @@ class _Renderer:
                      "multiplies the local derivative of each step, from the output down.\n\n")
         formulas = [[self._factor_formula(f) for f in path] for path in a.paths]
         rows.append("&= " + " + ".join(" \\cdot ".join(_group(s) for s, _ in path) for path in formulas))
+        if general:
+            intro = general + f"Here, at \\({self.index_at(a.index)}\\), " + intro[0].lower() + intro[1:]
         if q.ask == "chain":
             return intro + _display(*rows) + self.path_figure(a)
         rows.append("&= " + " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
@@ -463,6 +467,8 @@ class _Renderer:
         rows, cols = shown.shape
         text = (f"One partial derivative per entry of \\({wrt}\\) (\\({rows} \\times {cols}\\)), "
                 f"arranged like \\({wrt}\\) (denominator layout).\n\n")
+        if a.index is not None:
+            text += self.index_general(a.index, a.of)
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
@@ -475,12 +481,51 @@ class _Renderer:
         return text
 
     def _delta_form(self, q: Question, a: Chain) -> str:
+        """Many paths: the chain rule as sums over the units between, from the matrix formulas."""
         param = self.sym(a.param)
         top = self.J if a.of is None else self.sym(a.of)
-        return (f"\\({top}\\) depends on \\({param}\\) along many paths; backpropagation sums them "
-                f"layer by layer (the delta recursion).\n\n"
-                + _display(f"{partial(top, param)} &{num.approx(a.value, self.figs)}")
-                + "\n" + self._check_line(a.check))
+        f = a.index
+        text = (f"\\({param}\\) reaches \\({top}\\) along many paths. The chain rule adds one product "
+                "of local derivatives per path; reading the matrix formulas entry by entry writes that "
+                "sum with an index per layer between"
+                + (" (see [the backward pass](#backward-pass))" if self.backward else "") + ".\n\n")
+        if f.free:
+            text += self.index_general(f, a.of) + f"Here, at \\({self.index_at(f)}\\):\n\n"
+        rows = [f"{partial(top, param)} &= {self.index_expr(f.instance)}",
+                f"&= {self.index_numbers(f.instance)}",
+                f"&{num.equals(a.value, a.exact, self.figs)}"]
+        return text + _display(*rows) + "\n" + self._check_line(a.check)
+
+    # ------------------------------------------------------------ index forms
+
+    def index_table(self) -> dict:
+        if not hasattr(self, "_index_table"):
+            self._index_table = value_table(self.p, self.g, self.s.values, self.s.grads, self.p.vectors == "row")
+        return self._index_table
+
+    def index_expr(self, expr) -> str:
+        return index_latex(expr, self.p, self.g, self.figs)
+
+    def index_numbers(self, expr) -> str:
+        return numbers_latex(expr, self.index_table(), self.p, self.g, self.figs)
+
+    def index_entry(self, name: str, index: tuple) -> str:
+        """The entry of ``name`` a question names, e.g. W^{2}_{i,j} or h^{1}_{1,j}."""
+        node = self.g.node(name)
+        if node.kind not in ("param", "const") and self.p.vectors == "row":
+            index = (1,) + tuple(index)
+        return self.index_expr(sp.Indexed(sp.IndexedBase(name), *index))
+
+    def index_general(self, f, of) -> str:
+        """'For every i, j:' and the entry with its free indices, checked at every index."""
+        top = self.J if f.of is None else self.index_entry(f.of, f.of_index)
+        lhs = partial(top, self.index_entry(f.wrt, f.wrt_index))
+        letters = ", ".join(sorted(str(s) for s in f.free))
+        return (f"For every \\({letters}\\), reading the matrix formulas entry by entry:\n\n"
+                + _display(f"{lhs} &= {self.index_expr(f.rhs)}") + "\n" + CHECK_MARK + "\n\n")
+
+    def index_at(self, f) -> str:
+        return ", ".join(f"{s} = {v}" for s, v in f.at.items())
 
     def _update(self, q: Question, a: Update) -> str:
         eta = num.fraction(a.rate)

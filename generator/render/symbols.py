@@ -18,7 +18,7 @@ def entry(problem: Problem, graph: Graph, elem: Elem) -> str:
     rows, cols = node.shape
     base = node.latex
     if problem.vectors == "row":  # the handout's h^{2}_{k,j}: sample k's row, entry j
-        return f"{base}_{{{c + 1},{r + 1}}}"
+        return base if (rows, cols) == (1, 1) else f"{base}_{{{c + 1},{r + 1}}}"
     sample = f"({c + 1})" if cols > 1 else ""
     sup = re.search(r"\^\{([^{}]*)\}$", base)
     if sup:  # h^{1}: the sample joins the existing superscript, h^{1,(2)}_{3}

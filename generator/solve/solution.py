@@ -14,7 +14,8 @@ from ..graph.model import Graph
 from ..graph.network import build_graph
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
-from .formulas import Formulas, solve_formulas
+from .formulas import Formulas, derive, solve_formulas
+from .index_form import IndexForm, index_form
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
 from .matrix_eval import ShapeError, evaluate_matrix
 from .numeric import Values, backward, forward
@@ -65,6 +66,7 @@ class MatrixGradient:
     wrt: str
     value: np.ndarray
     checks: tuple[fd.Check, ...]
+    index: IndexForm | None = None  # one entry with free indices, when the question names one
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Chain:
     value: float
     exact: sp.Expr | None
     check: fd.Check
+    index: IndexForm | None = None  # the entry with free indices, or the sum over many paths
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ class _Context:
         self.problem, self.graph, self.leaves = problem, graph, leaves
         self.values, self.grads, self.exact = values, grads, exact_values
         self.checks: list[fd.Check] = []
+        self.formulas: Formulas | None = None
 
     def record(self, c: fd.Check) -> fd.Check:
         self.checks.append(c)
@@ -283,10 +287,11 @@ class _Context:
     def _chain(self, q: Question) -> Answer:
         of = elem_of(self.graph, self.problem, q.of) if q.of and q.of.name != self.graph.objective.name else None
         if not q.wrt[0].index and self.graph.node(q.wrt[0].name).shape != (1, 1):
-            return self._matrix_gradient(of, q.wrt[0].name)
+            gradient = self._matrix_gradient(of, q.wrt[0].name)
+            return dataclasses.replace(gradient, index=self._index_form(q, None))
         param = elem_of(self.graph, self.problem, q.wrt[0])
-        found = paths(self.graph, self.values, self.exact, param, of) \
-            if count_paths(self.graph, self.values, param, of) <= MAX_PATHS else []
+        many = count_paths(self.graph, self.values, param, of) > MAX_PATHS
+        found = [] if many else paths(self.graph, self.values, self.exact, param, of)
         value, c = self.derivative(of, param)
         total = None
         if found and self.exact is not None:
@@ -298,9 +303,31 @@ class _Context:
                                         f"from the backward pass {value!r} for {q.wrt[0]}")
         elif count_paths(self.graph, self.values, param, of) == 0:
             total = sp.Integer(0)
-        return Chain(of, param, tuple(tuple(p) for p in found), value, total, c)
-
+        index = self._index_form(q, q.wrt[0].index) if (q.general or many) else None
+        if q.general and found:
+            _teaches(self.problem, q, found)
+        return Chain(of, param, tuple(tuple(p) for p in found), value, total, c, index)
     _gradient = _chain
+
+    def _index_form(self, q: Question, fixed: tuple[int, ...] | None) -> IndexForm | None:
+        """The asked entry with its free indices (q.general), or at the worked entry (``fixed``)."""
+        if q.general is None and fixed is None:
+            return None
+        if self.formulas is None:
+            self.formulas = Formulas(derive(self.problem, self.graph), self.problem.vectors == "row")
+        wrt = q.general or (q.wrt[0].name, fixed)
+        of = None
+        if q.of is not None and q.of.name != self.graph.objective.name:
+            of = q.general_of or (q.of.name, q.of.index)
+        symbols = lambda index: tuple(sp.Symbol(x, integer=True, positive=True) if isinstance(x, str) else x  # noqa: E731
+                                      for x in index)
+        worked = {}  # the free letters at the entry the question is worked at
+        for pattern, ref in ((q.general, q.wrt[0]), (q.general_of, q.of)):
+            if pattern and ref is not None and ref.index:
+                worked.update({x: v for x, v in zip(pattern[1], ref.index) if isinstance(x, str)})
+        return index_form(self.problem, self.graph, self.formulas, self.values, self.grads,
+                          wrt[0], symbols(wrt[1]), None if of is None else (of[0], symbols(of[1])), q.number,
+                          worked)
 
     def _matrix_gradient(self, of: Elem | None, wrt: str) -> MatrixGradient:
         """Every entry of d(of)/d(wrt), each checked (a few random directions beyond 2000 entries)."""
@@ -382,3 +409,20 @@ class _Context:
             full = np.vstack([np.eye(1, w.shape[1]), w])
             total = full if total is None else full @ total
         return total[1:]
+
+
+def _teaches(problem: Problem, q: Question, found: list[list[Factor]]) -> None:
+    """A question with free indices must be worked at an entry that shows the rule: no factor 0 (a
+    dead unit), and not on the diagonal of a square gradient, where a transpose would not show."""
+    dead = [[f for f in path if f.value == 0.0] for path in found]
+    if all(dead):  # every path has a factor 0: the entry is 0 and teaches nothing
+        zero = [f for path in dead for f in path]
+        raise VerificationError(
+            f"{problem.path}: question {q.number}: worked at {q.wrt[0]}, where a factor of the chain is 0 "
+            f"(d{zero[0].out.node}/d{zero[0].inp.node} = 0: a unit that is off), so the answer is 0 and shows "
+            f"nothing of the rule; choose another entry for 'wrt' (every factor non-zero)")
+    if len(q.general[1]) == 2 and all(isinstance(x, str) for x in q.general[1]) \
+            and q.wrt[0].index[0] == q.wrt[0].index[1]:
+        raise VerificationError(
+            f"{problem.path}: question {q.number}: worked at {q.wrt[0]}, on the diagonal (i = j), where "
+            "the gradient and its transpose agree; choose an entry with i != j")
