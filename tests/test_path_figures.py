@@ -133,3 +133,22 @@ def test_red_numbers_and_caption_say_what_the_figure_shows(slug, stem, figure):
         assert red_nodes(drawing) == set(drawing.nodes)  # each box: dl/d(entry)
         assert "in red" in caption and "\\partial" in caption
         assert len(losses) == 1
+
+
+FUNCTION_NAMES = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "ln", "max", "min", "ReLU"}
+
+
+def test_drawing_labels_hold_no_tex():
+    """No label of any drawing is TeX or a TeX command's bare name (a '1^top' label drew the
+    superscript 'top'): the names are those the problem files use."""
+    commands = {name for f in (ROOT_DIR / "problems").glob("*.yml")
+                for name in re.findall(r"\\\\?([A-Za-z]{2,})", f.read_text(encoding="utf-8"))
+                if re.search(rf"\\{name}\b", f.read_text(encoding="utf-8"))} - FUNCTION_NAMES
+    assert {"top", "frac", "partial"} <= commands
+    bad = []
+    for svg in sorted((ROOT_DIR / "docs" / "handouts").rglob("*.svg")):
+        for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8")):
+            words = set(re.findall(r"[A-Za-z]+", text))
+            if "\\" in text or re.search(r"[_^]\{|[{}]", text) or (words and words <= commands):
+                bad.append(f"{svg.relative_to(ROOT_DIR)}: {text!r}")
+    assert not bad, "\n".join(bad[:10])

@@ -74,6 +74,8 @@ FADED = "#cbd5e1"  # edges off the highlighted path
 EDGE_COLOURS = ("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0f766e")  # by target neuron
 
 GREEK = {r"\ell": "ℓ", r"\sigma": "σ", r"\delta": "δ", r"\theta": "θ", r"\phi": "φ", r"\eta": "η"}
+GREEK_MORE = dict(zip("Sigma Phi Delta Theta Lambda Psi Omega alpha beta gamma epsilon lambda mu pi tau psi omega".split(),
+                      "ΣΦΔΘΛΨΩαβγελμπτψω"))
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
 SUPERSCRIPT = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
 
@@ -86,6 +88,8 @@ def html(latex: str) -> str:
     text = latex
     for k, v in GREEK.items():
         text = text.replace(k, v)
+    text = re.sub(r"\\(Sigma|Phi|Delta|Theta|Lambda|Psi|Omega|alpha|beta|gamma|epsilon|lambda|mu|pi|tau|psi|omega)(?![A-Za-z])",
+                  lambda m: GREEK_MORE[m.group(1)], text)
     text = text.replace(r"\left", "").replace(r"\right", "").replace(r"\tfrac{1}{2}", "½")
     text = text.replace(r"\top", "T").replace(r"\prime", "′")  # 1^{\top} -> 1ᵀ, not 1^top
     text = re.sub(r"\\operatorname\{(\w+)\}", r"\1", text)
