@@ -20,7 +20,7 @@ from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
 from .problem.spec import Handout, Problem
-from .render.site import handout_dir, render_handout, render_home
+from .render.site import handout_dir, nav, render_handout, render_home
 
 # statuses of one problem in a build
 REGENERATED = "regenerated"  # solved, verified and rendered in this run
@@ -72,6 +72,7 @@ def render_indexes(handouts: tuple[Handout, ...]) -> dict[str, bytes]:
     files: dict[str, str] = {"index.md": render_home(handouts)}
     for h in handouts:
         files[f"{handout_dir(h)}/index.md"] = render_handout(h)
+    files["handouts/.nav.json"] = nav(handouts)  # the site navigation's order (hooks/nav_hook.py)
     return {k: v.encode("utf-8") for k, v in files.items()}
 
 

@@ -6,7 +6,8 @@ from ..solve.demos import DemoResult
 from . import numbers as num
 from .page import _indent
 from .plot import line_chart
-from .site import anchor
+from .markdown import display_blocks
+from .site import question_heading
 
 PLOT_SVG = "operations.svg"
 LABELS = {  # demo -> (size symbol, naive method, what is counted)
@@ -23,10 +24,10 @@ def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> 
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     for q in p.questions:
-        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
+        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
         body = _demo(result, asset_dir) if q.ask == "demo" else q.answer.strip() + "\n"
         parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
-    return "\n".join(parts)
+    return display_blocks("\n".join(parts))
 
 
 def _demo(result: DemoResult, asset_dir: str) -> str:

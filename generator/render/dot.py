@@ -8,8 +8,9 @@ Nothing here differentiates.
 - ``network``: the layer diagram (neurons, bias units, weights on the edges); a big network
   collapses to one block per layer, with the weight matrix's shape on the edge.
 - ``computation_graph``: one node per vector or matrix (block graph), with shape, value, gradient.
-- ``element_graph``: one node per scalar entry (small networks only); optionally with the paths
-  of one chain-rule answer highlighted and each of their edges labelled with its local derivative.
+- ``element_graph``: one node per scalar entry (small networks only), drawn once per page.
+- ``path_graph``: only the entries on the paths of one chain-rule answer, each edge labelled with
+  its local derivative (the sub-graph a solution shows).
 - ``drawings``: every drawing of a solution, by file name.
 
 Colours, shapes and the meaning of each line are explained once on docs/graph-legend.md; keep
@@ -40,6 +41,7 @@ GRAPH_SVG = "computation-graph.svg"
 ELEMENT_SVG = "element-graph.svg"
 
 PER_LINE = 3  # most entries of a column vector on one line of a block node
+MAX_SHOWN = 16  # entries of a matrix a block node writes out (a 4 x 4 weight matrix); beyond, its shape
 MAX_ELEMENTS = 40  # scalar entries (all nodes together) up to which the element graph is drawn
 MAX_WIDTH = 8  # widest layer (input included) the neuron diagram draws unit by unit
 # a weight's label sits on its edge near the head, as near as it fits (see _label_distances)
@@ -72,6 +74,8 @@ FADED = "#cbd5e1"  # edges off the highlighted path
 EDGE_COLOURS = ("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0f766e")  # by target neuron
 
 GREEK = {r"\ell": "ℓ", r"\sigma": "σ", r"\delta": "δ", r"\theta": "θ", r"\phi": "φ", r"\eta": "η"}
+GREEK_MORE = dict(zip("Sigma Phi Delta Theta Lambda Psi Omega alpha beta gamma epsilon lambda mu pi tau psi omega".split(),
+                      "ΣΦΔΘΛΨΩαβγελμπτψω"))
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
 SUPERSCRIPT = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
 
@@ -84,7 +88,10 @@ def html(latex: str) -> str:
     text = latex
     for k, v in GREEK.items():
         text = text.replace(k, v)
+    text = re.sub(r"\\(Sigma|Phi|Delta|Theta|Lambda|Psi|Omega|alpha|beta|gamma|epsilon|lambda|mu|pi|tau|psi|omega)(?![A-Za-z])",
+                  lambda m: GREEK_MORE[m.group(1)], text)
     text = text.replace(r"\left", "").replace(r"\right", "").replace(r"\tfrac{1}{2}", "½")
+    text = text.replace(r"\top", "T").replace(r"\prime", "′")  # 1^{\top} -> 1ᵀ, not 1^top
     text = re.sub(r"\\operatorname\{(\w+)\}", r"\1", text)
     text = re.sub(r"\\hat\{(\w)\}", "\\1\u0302", text)
     text = re.sub(r"\\tilde\{(\w)\}", "\\1\u0303", text)
@@ -112,7 +119,7 @@ def _values(m: np.ndarray, figures: int) -> list[str]:
     """Lines for an array: 3; [2, 5]ᵀ for a column; one [..] line per row of a small matrix;
     only the shape for big ones."""
     m = np.atleast_2d(m)
-    if m.size > 12:
+    if m.size > MAX_SHOWN:
         return [f"{m.shape[0]}×{m.shape[1]}"]
     if m.size == 1:
         return [short(m[0, 0], figures)]
@@ -260,9 +267,12 @@ def elem_id(elem: Elem) -> str:
     return f"e_{elem.node}_{elem.index[0]}_{elem.index[1]}"
 
 
-def path_file(param: Elem) -> str:
-    """The file of the drawing that highlights the chain-rule paths from ``param`` to J."""
-    return f"path-{param.node}-{param.index[0]}-{param.index[1]}.svg"
+def path_file(param: Elem, of: Elem | None = None) -> str:
+    """The file of the drawing of the chain-rule paths from ``param`` to ``of`` (None: to J)."""
+    name = f"path-{param.node}-{param.index[0]}-{param.index[1]}"
+    if of is not None:
+        name += f"-to-{of.node}-{of.index[0]}-{of.index[1]}"
+    return name + ".svg"
 
 
 def _edges(graph: Graph, values: dict) -> list[tuple[Elem, Elem]]:
@@ -306,54 +316,66 @@ def _levels(graph: Graph, values: dict) -> list[list[Elem]]:
     return levels
 
 
-def element_graph(problem: Problem, graph: Graph, values: dict, grads: dict,
-                  paths: tuple[tuple[Factor, ...], ...] = ()) -> str:
+def element_graph(problem: Problem, graph: Graph, values: dict, grads: dict) -> str:
     """One node per scalar entry with its value and gradient; edges follow the dependencies.
 
-    With ``paths`` (a Chain answer's factors, each path ordered from J down to the parameter),
-    the edges of those paths are highlighted and labelled with their factor's value. Top to
-    bottom like the block graph while no level is wider than MAX_WIDTH entries, else left to right.
+    Top to bottom like the block graph while no level is wider than MAX_WIDTH entries, else left
+    to right.
     """
+    figures = problem.significant_figures
+    rankdir = "TB" if _widest_rank(graph, values) <= MAX_WIDTH else "LR"
+    lines = _header("element", rankdir=rankdir, nodesep=0.12, ranksep=0.3, fontsize=12)
+    for elem in elements(graph, values):
+        node = graph.node(elem.node)
+        lines.append(f"  {elem_id(elem)} [{_element_node(problem, graph, node, elem, values, grads, figures)}];")
+    for level in _levels(graph, values):  # an op's inputs side by side, in reading order
+        chain = " -> ".join(elem_id(e) for e in level)
+        if len(level) > 1:
+            lines.append(f"  {{rank=same; {chain} [style=invis]}}")
+    for elem, succ in _edges(graph, values):
+        attrs = f'id="{elem_id(elem)}__{elem_id(succ)}", color="{MUTED}"'
+        if graph.node(elem.node).kind == "target":
+            attrs += ', style="dashed"'
+        lines.append(f"  {elem_id(elem)} -> {elem_id(succ)} [{attrs}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def path_graph(problem: Problem, graph: Graph, values: dict, grads: dict,
+               paths: tuple[tuple[Factor, ...], ...], gradients: bool) -> str:
+    """Only the entries on the paths of one chain-rule answer (each path ordered from the top
+    down to the parameter), left to right from the parameter; each edge labelled with its
+    factor's value. A node shows its value and, with ``gradients`` (the paths end at J), its
+    gradient dJ/d(entry); a derivative of another quantity is not what those numbers are."""
     figures = problem.significant_figures
     labels: dict[tuple[Elem, Elem], float] = {}
     for path in paths:
         for f in path:
             labels[(f.inp, f.out)] = f.value
     on_path = {e for pair in labels for e in pair}
-    rankdir = "TB" if _widest_rank(graph, values) <= MAX_WIDTH else "LR"
-    lines = _header("path" if paths else "element", rankdir=rankdir, nodesep=0.12, ranksep=0.3, fontsize=12)
-    for elem in elements(graph, values):
-        node = graph.node(elem.node)
-        lines.append(f"  {elem_id(elem)} [{_element_node(problem, graph, node, elem, values, grads, figures, elem in on_path)}];")
-    for level in _levels(graph, values):  # an op's inputs side by side, in reading order
-        chain = " -> ".join(elem_id(e) for e in level)
-        if len(level) > 1:
-            lines.append(f"  {{rank=same; {chain} [style=invis]}}")
-    for elem, succ in _edges(graph, values):
-        eid = f"{elem_id(elem)}__{elem_id(succ)}"
-        attrs = f'id="{eid}"'
-        if graph.node(elem.node).kind == "target":
-            attrs += ', style="dashed"'
-        if (elem, succ) in labels:
-            text = _esc(short(labels[(elem, succ)], figures))
-            badge = (f'<<TABLE BORDER="1" COLOR="{PATH}" BGCOLOR="white" CELLBORDER="0" '
-                     f'CELLPADDING="1" CELLSPACING="0"><TR><TD><FONT COLOR="{PATH}" POINT-SIZE="12">'
-                     f"<B>{text}</B></FONT></TD></TR></TABLE>>")
-            attrs += f', class="path", color="{PATH}", penwidth=2.6, arrowsize=0.9, label={badge}'
-        else:
-            attrs += f', color="{FADED if paths else MUTED}"'
-        lines.append(f"  {elem_id(elem)} -> {elem_id(succ)} [{attrs}];")
+    lines = _header("path", rankdir="LR", nodesep=0.25, ranksep=0.45, fontsize=12)
+    for elem in elements(graph, values):  # graph order: the same drawing on every run
+        if elem in on_path:
+            node = graph.node(elem.node)
+            lines.append(f"  {elem_id(elem)} [{_element_node(problem, graph, node, elem, values, grads, figures, True, gradients)}];")
+    for (inp, out), value in sorted(labels.items(), key=lambda kv: (elem_id(kv[0][0]), elem_id(kv[0][1]))):
+        badge = (f'<<TABLE BORDER="1" COLOR="{PATH}" BGCOLOR="white" CELLBORDER="0" '
+                 f'CELLPADDING="1" CELLSPACING="0"><TR><TD><FONT COLOR="{PATH}" POINT-SIZE="12">'
+                 f"<B>{_esc(short(value, figures))}</B></FONT></TD></TR></TABLE>>")
+        lines.append(f'  {elem_id(inp)} -> {elem_id(out)} [id="{elem_id(inp)}__{elem_id(out)}", class="path", '
+                     f'color="{PATH}", penwidth=2.6, arrowsize=0.9, label={badge}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _element_node(problem: Problem, graph: Graph, node: Node, elem: Elem, values: dict, grads: dict,
-                  figures: int, highlighted: bool) -> str:
-    """Three short lines: the entry's symbol, its value, its gradient (red; none for a target)."""
+                  figures: int, highlighted: bool = False, gradient: bool = True) -> str:
+    """Three short lines: the entry's symbol, its value, its gradient (red; none for a target,
+    nor without ``gradient``)."""
     style = _kind(graph, node)
     cells = [f"<B>{html(entry(problem, graph, elem))}</B>",
              _esc(short(values[elem.node][elem.index], figures))]
-    if node.kind != "target":
+    if node.kind != "target" and gradient:
         cells.append(f'<FONT COLOR="{GRAD}">{_esc(short(grads[elem.node][elem.index], figures))}</FONT>')
     label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
              + "".join(f"<TR><TD>{c}</TD></TR>" for c in cells) + "</TABLE>>")
@@ -547,5 +569,5 @@ def drawings(solution: Solution) -> dict[str, str]:
     if element_level(g, values):
         out[ELEMENT_SVG] = element_graph(p, g, values, grads)
         for a in chain_answers(solution):
-            out.setdefault(path_file(a.param), element_graph(p, g, values, grads, a.paths))
+            out.setdefault(path_file(a.param, a.of), path_graph(p, g, values, grads, a.paths, a.of is None))
     return out

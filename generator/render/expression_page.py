@@ -8,7 +8,8 @@ from ..problem.validate_expression import derivative_symbol
 from ..solve.expression import (ChainRule, Claims, Derivative, ExpressionSolution, GraphDrawing,
                                 ProseAnswer)
 from . import numbers as num
-from .site import anchor
+from .markdown import display_blocks
+from .site import question_heading
 from .page import _display, _indent
 
 GRAPH_SVG = "computation-graph.svg"
@@ -26,12 +27,12 @@ def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout
     parts.append(r.given())
     parts.append(r.verification())
     for q, answer in solution.answers:
-        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
+        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
         parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
-    return "\n".join(parts)
+    return display_blocks("\n".join(parts))
 
 
 class _Renderer:

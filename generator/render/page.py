@@ -17,7 +17,8 @@ from . import dot
 from .backward import CHECK_MARK, BackwardWriter
 from .index_latex import index_latex, numbers_latex, value_table
 from . import numbers as num
-from .site import anchor
+from .markdown import display_blocks
+from .site import anchor, question_heading
 from .symbols import entry, fill, partial, whole
 
 NETWORK_SVG = dot.NETWORK_SVG
@@ -43,7 +44,7 @@ def render_page(solution: Solution, asset_dir: str, handout_title: str) -> str:
         parts.append(r.backward.section(solution.values))
     for q, answer in solution.answers:
         parts.append(r.question(q, answer))
-    return "\n".join(parts)
+    return display_blocks("\n".join(parts))
 
 
 def _indent(text: str) -> str:
@@ -127,7 +128,11 @@ class _Renderer:
     def graph_figures(self) -> str:
         """The block computation graph and, for small networks, the element-level graph."""
         legend = f"[How to read these graphs]({LEGEND})"
-        text = self.figure(GRAPH_SVG, f"Computation graph of {self.p.title}, one node per vector or "
+        text = ("The computation graph below is drawn from the same computation as the answers: "
+                "each box shows a quantity, its shape, its forward **value** and its **gradient** "
+                "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, green: the target, "
+                "yellow: parameters, white: results of operations).\n\n")
+        text += self.figure(GRAPH_SVG, f"Computation graph of {self.p.title}, one node per vector or "
                            f"matrix: {dot.describe(self.g)}; each node shows its shape, its value and "
                            "its gradient",
                            "One box per vector or matrix: what it is, its shape, its value and, in red, "
@@ -146,19 +151,25 @@ class _Renderer:
             f"\\(\\partial J / \\partial (\\cdot)\\). {legend}")
 
     def path_figure(self, a: Chain) -> str:
-        """The element-level graph with the paths of ``a`` highlighted (small networks only)."""
+        """The sub-graph of the paths of ``a``: only the entries they pass through (small networks)."""
         if not a.paths or not dot.element_level(self.g, self.s.values):
             return ""
         param = self.sym(a.param)
+        top = self.g.objective.latex if a.of is None else self.sym(a.of)
         routes = " and ".join(" → ".join(dot.plain(self.sym(e)) for e in path)
                               for path in dot.path_nodes(a.param, a.paths))
         factors = " and ".join(", ".join(self.n(f.value) for f in reversed(path)) for path in a.paths)
-        alt = (f"Computation graph, one node per number, with the path {routes} highlighted; its "
-               f"edges are labelled with the local derivatives {factors}")
-        caption = (f"The {'paths' if len(a.paths) > 1 else 'path'} from \\({param}\\) to "
-                   f"\\({self.g.objective.latex}\\), highlighted; the label on each step is its local "
-                   f"derivative, a factor of the product. [How to read this graph]({LEGEND})")
-        return "\n" + self.figure(dot.path_file(a.param), alt, caption)
+        alt = (f"The {'paths' if len(a.paths) > 1 else 'path'} {routes}, one node per number with its "
+               f"value{' and its gradient' if a.of is None else ''}; the edges are labelled with the "
+               f"local derivatives {factors}")
+        boxes = ("Each box shows its entry's value and, in red, its gradient "
+                 f"\\(\\partial {self.g.objective.latex} / \\partial (\\cdot)\\) (at \\({param}\\): "
+                 "this derivative's value)" if a.of is None else "Each box shows its entry's value")
+        caption = (f"The {'paths' if len(a.paths) > 1 else 'path'} from \\({param}\\) to \\({top}\\), "
+                   f"the part of the computation graph this derivative runs through. {boxes}; the "
+                   "label on each arrow is that step's local derivative, a factor of the product. "
+                   f"[How to read this graph]({LEGEND})")
+        return "\n" + self.figure(dot.path_file(a.param, a.of), alt, caption)
 
     # ------------------------------------------------------------ page parts
 
@@ -173,11 +184,11 @@ class _Renderer:
         text = "## Given\n\n" + _display(*rows)
         if self.p.learning_rate is not None:
             text += f"\nLearning rate \\(\\eta = {num.fraction(self.p.learning_rate)}\\).\n"
-        text += ("\nThe computation graph below is drawn from the same computation as the answers: "
-                 "each box shows a quantity, its shape, its forward **value** and its **gradient** "
-                 "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, green: the target, "
-                 "yellow: parameters, white: results of operations).\n\n")
-        return text + self.graph_figures()
+        asked = next((q for q, a in self.s.answers if isinstance(a, Drawing) and a.kind == "graph"), None)
+        if asked is not None:  # the page draws its full graph once: as that question's answer
+            return text + (f"\nThe computation graph is the answer to [Question {asked.number}]"
+                           f"(#{anchor(asked.number)}) below.\n")
+        return text + "\n" + self.graph_figures()
 
     def verification(self) -> str:
         checks = self.s.all_checks
@@ -209,7 +220,7 @@ class _Renderer:
         return '!!! success "Verified"\n' + _indent(body) + "\n"
 
     def question(self, q: Question, answer: object) -> str:
-        head = f"## Question {q.number} {{#{anchor(q.number)}}}\n\n{q.text.strip()}\n"
+        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(self, f"_{type(answer).__name__.lower()}")(q, answer)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..problem.spec import Handout
+from .plaintext import INLINE, first_words
 
 HOME_INTRO = """\
 # Backprop, worked
@@ -48,6 +50,13 @@ def anchor(number: str) -> str:
     return "q-" + re.sub(r"[^0-9a-z]+", "-", number.lower()).strip("-")
 
 
+def question_heading(number: str, text: str) -> str:
+    """A question's heading: 'Question 3' on the page, its anchor, and in the table of contents
+    (plain text, no math) the question's first words: 'Question 3: What are the partial ...'."""
+    label = f"Question {number}: {first_words(text)}".replace("&", "&amp;").replace('"', "&quot;")
+    return f'## Question {number} {{#{anchor(number)} data-toc-label="{label}"}}'
+
+
 def handout_dir(handout: Handout) -> str:
     """The folder of a handout's pages, relative to docs/."""
     return f"handouts/{handout.slug}"
@@ -80,7 +89,38 @@ def render_handout(h: Handout) -> str:
     return "\n".join(parts)
 
 
-def _first_sentence(text: str) -> str:
+def _first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of a question as Markdown, at most about ``limit`` characters, cut
+    between words and never inside a formula \\( ... \\)."""
     text = " ".join(text.split())
-    cut = text.find("? ")
-    return text[: cut + 1] if 0 < cut < 160 else (text if len(text) <= 160 else text[:157] + "...")
+    pieces = []  # (is_math, text)
+    end = 0
+    for m in INLINE.finditer(text):
+        pieces += [(False, text[end:m.start()]), (True, m.group(0))]
+        end = m.end()
+    pieces.append((False, text[end:]))
+    out, length = "", 0
+    for is_math, piece in pieces:
+        if is_math:
+            if length + len(piece) > limit and out:
+                return out.rstrip(" ,;(") + " …"
+            out, length = out + piece, length + len(piece)
+            continue
+        stop = re.search(r"[?.!](\s|$)", piece)
+        if stop:
+            piece = piece[:stop.start() + 1]
+        if length + len(piece) > limit:
+            cut = piece.rfind(" ", 0, max(0, limit - length))
+            return (out + piece[:max(cut, 0)]).rstrip(" ,;(") + " …"
+        out, length = out + piece, length + len(piece)
+        if stop:
+            return out
+    return out
+
+
+def nav(handouts: tuple[Handout, ...]) -> str:
+    """The handouts' part of the site navigation, in handout order (mkdocs `nav` entries, as
+    JSON): each handout under its title, its index page first, then its problems in order."""
+    entries = [{f"{h.id}: {h.title}": [f"{handout_dir(h)}/index.md"]
+                + [f"{handout_dir(h)}/{p.slug}.md" for p in h.problems]} for h in handouts]
+    return json.dumps(entries, indent=1, ensure_ascii=False) + "\n"
