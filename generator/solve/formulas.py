@@ -119,9 +119,27 @@ def solve_formulas(problem: Problem, graph: Graph, values: Values, grads: Values
     """Derive the general formulas and check each on the instance; raise VerificationError."""
     rows = problem.vectors == "row"
     formulas = Formulas(derive(problem, graph), rows)
-    for e in formulas.equations:
-        check_equation(problem, graph, e, values, grads, rows)
+    shown_in = _first_question_showing(problem, formulas)
+    # the equations questions print first, in question order, so that a failure names the question
+    order = sorted(formulas.equations, key=lambda e: (id(e) not in shown_in, list(shown_in).index(id(e))
+                                                      if id(e) in shown_in else 0))
+    for e in order:
+        check_equation(problem, graph, e, values, grads, rows, shown_in.get(id(e)))
     return formulas
+
+
+def _first_question_showing(problem: Problem, formulas: Formulas) -> dict[int, str]:
+    """id(equation) -> the number of the first question whose solution prints it."""
+    out: dict[int, str] = {}
+    for q in problem.questions:
+        if q.ask not in ("gradient", "chain", "update") or q.of is not None:
+            continue
+        for ref in q.wrt:
+            shown = formulas.deltas_down_to(ref.name) + tuple(
+                e for e in (formulas.for_node(ref.name), formulas.for_node(ref.name, "update")) if e)
+            for e in shown:
+                out.setdefault(id(e), q.number)
+    return out
 
 
 def check_equation(problem: Problem, graph: Graph, e: Equation, values: Values, grads: Values,
