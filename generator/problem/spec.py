@@ -76,6 +76,8 @@ class Question:
     # the entry as the question asks it, with free indices: ("W2", ("i", "j")); ints are fixed
     general: tuple[str, tuple] | None = None
     general_of: tuple[str, tuple] | None = None
+    general_each: tuple[tuple[str, tuple], ...] = ()  # an update's entries: one per wrt
+    expand: bool = False  # write the general form down to the inputs, target and parameters
 
 
 @dataclass(frozen=True)

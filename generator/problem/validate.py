@@ -47,7 +47,7 @@ TOP_KEYS = {
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
-                 "answer", "note", "claims", "general", "general_of"}
+                 "answer", "note", "claims", "general", "general_of", "expand"}
 FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
 FREE_LETTERS = "ijpqrt"  # k, s, u, v name the sums of the index forms
 CLAIM_KEYS = {"where", "statement", "about", "claimed", "layout"}
@@ -115,6 +115,12 @@ class Checker:
         if not isinstance(value, str) or not NAME.match(value):
             self.fail(path, f"expected a name (a letter, then letters, digits or _); got {_describe(value)}")
             return ""
+        return value
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(path, f"expected true or false; got {_describe(value)}")
+            return False
         return value
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int:
@@ -441,20 +447,46 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
             note=c.text(d.get("note", ""), f"{p}.note", default=""),
             claims=_matrix_claims(c, d.get("claims", []), f"{p}.claims", net) if net else (),
-            general=_general(c, d, "general", wrt[0] if len(wrt) == 1 else None, p),
+            general=_general(c, d, "general", wrt[0] if len(wrt) == 1 else None, p)
+            if not isinstance(d.get("general"), list) else None,
             general_of=_general(c, d, "general_of", of, p),
+            general_each=_general_each(c, d, wrt, p, ask),
+            expand=c.boolean(d.get("expand", False), f"{p}.expand") if "expand" in d else False,
         ))
     return tuple(out)
 
 
-def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str) -> tuple[str, tuple] | None:
+def _general_each(c: Checker, d: dict, wrt: tuple[Ref, ...], p: str, ask: str) -> tuple:
+    """An update's entries with free indices, e.g. [W[i,j], b[i]]: one for each of its 'wrt'."""
+    raw = d.get("general")
+    if not isinstance(raw, list):
+        return ()
+    if ask != "update":
+        c.fail(f"{p}.general", f"expected one entry such as W2[i,j] (a list is for ask: update); got a list")
+        return ()
+    out = []
+    for k, item in enumerate(raw):
+        m = FREE_INDEX.match(item) if isinstance(item, str) else None
+        ref = next((r for r in wrt if m and r.name == m.group(1)), None)
+        if ref is None:
+            c.fail(f"{p}.general[{k}]", f"expected an entry of one of {', '.join(str(r) for r in wrt)} with free "
+                                        f"indices, e.g. W[i,j]; got {_describe(item)}")
+            continue
+        parsed = _general(c, {"general": item}, "general", ref, f"{p}.general[{k}]", "general")
+        if parsed:
+            out.append(parsed)
+    return tuple(out)
+
+
+def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str, field: str | None = None) -> tuple[str, tuple] | None:
     """``W2[i,j]``: the entry a question names with free indices, matching the worked entry."""
     if key not in d:
         return None
     raw = d[key]
     m = FREE_INDEX.match(raw) if isinstance(raw, str) else None
+    path = p if field else f"{p}.{key}"
     if m is None:
-        c.fail(f"{p}.{key}", f"expected an entry with free indices such as W2[i,j] or h1[j] "
+        c.fail(path, f"expected an entry with free indices such as W2[i,j] or h1[j] "
                              f"(letters {', '.join(FREE_LETTERS)}); got {_describe(raw)}")
         return None
     index = tuple(int(x) if x.isdigit() else x for x in m.groups()[1:] if x is not None)

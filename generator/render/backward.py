@@ -10,8 +10,8 @@ from ..solve.formulas import Equation, Formulas, printed_tree
 from . import mlatex
 from .symbols import partial, whole
 
-CHECK_MARK = ('<span class="checked" title="Checked: evaluated on this page\'s numbers, this formula '
-              'gives the gradient that passed its finite-difference check.">✓ checked</span>')
+CHECK_MARK = ('<span class="checked" title="Checked: evaluated on this page\'s numbers, these formulas '
+              'give the values the page verified (every gradient against finite differences).">✓ checked</span>')
 
 ROLE_TEXT = {
     "loss": "the loss, differentiated by the prediction",
@@ -52,6 +52,12 @@ class BackwardWriter:
         if self.p.step_notation == "superscript":
             return f"{{{symbol}}}^{{({t})}}"
         return f"{{{symbol}}}_{{{t}}}"
+
+    def entry_step(self, symbol: str, index: str, t: str) -> str:
+        """One entry at step t: W^{(t)}_{i,j}, or (W_{t})_{i,j}."""
+        if self.p.step_notation == "superscript":
+            return f"{{{symbol}}}^{{({t})}}_{{{index}}}"
+        return rf"\left({{{symbol}}}_{{{t}}}\right)_{{{index}}}"
 
     def value_at_t(self, name: str) -> str:
         node = self.g.node(name)

@@ -16,9 +16,11 @@ from . import numbers as num
 class IndexPrinter(LatexPrinter):
     """Prints ``Indexed`` entries as the page writes them; with ``values``, as their numbers."""
 
-    def __init__(self, problem: Problem, graph: Graph, figures: int, values: dict | None = None):
+    def __init__(self, problem: Problem, graph: Graph, figures: int, values: dict | None = None,
+                 step=None):
         super().__init__({"order": "none", "mul_symbol": None})
         self.problem, self.graph, self.figures, self.values = problem, graph, figures, values
+        self.step = step  # (symbol) -> the parameter's symbol at a step, e.g. W^{(t)}
 
     def symbol(self, name: str) -> str:
         if name.startswith("delta_"):
@@ -36,6 +38,9 @@ class IndexPrinter(LatexPrinter):
         sym = self.symbol(name)
         if node.shape == (1, 1) and node.kind not in ("param", "const"):
             return sym  # a scalar: h^{3}, y, delta
+        if self.step is not None and node.kind == "param":
+            index = ",".join(self._print(i) for i in expr.indices)
+            return self.step(sym, index)
         index = ",".join(self._print(i) for i in expr.indices)
         merged = re.match(r"^(.*)_\{([^{}]*)\}$", sym)
         if node.kind in ("param", "const") and merged:  # W_{2} -> W_{2,i,j}, as entry() writes
@@ -71,8 +76,8 @@ class IndexPrinter(LatexPrinter):
         return out
 
 
-def index_latex(expr: sp.Expr, problem: Problem, graph: Graph, figures: int) -> str:
-    return IndexPrinter(problem, graph, figures).doprint(expr)
+def index_latex(expr: sp.Expr, problem: Problem, graph: Graph, figures: int, step=None) -> str:
+    return IndexPrinter(problem, graph, figures, step=step).doprint(expr)
 
 
 def numbers_latex(expr: sp.Expr, table: dict, problem: Problem, graph: Graph, figures: int) -> str:

@@ -51,6 +51,8 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         return rf"{{{inner}}}_{{:,\,2:}}", ATOM
     if isinstance(e, mx.T):
         inner, level = _print(e.x, n)
+        if inner.endswith(r"^{\top}") and level == ATOM:  # a symbol written transposed: 1^T -> 1
+            return inner[: -len(r"^{\top}")], ATOM
         if level == ATOM:
             return rf"{{{inner}}}^{{\top}}", ATOM
         return rf"\left({inner}\right)^{{\top}}", ATOM

@@ -480,8 +480,9 @@ class _Renderer:
                 f"arranged like \\({wrt}\\) (denominator layout).\n\n")
         if a.index is not None:
             text += self.index_general(a.index, a.of)
+        named = self.backward.delta_name(a.wrt) if self.backward and a.of is None else None
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
-            f"{partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
+            f"{named or partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
         worst = max((c.rel_error for c in a.checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6),
                     default=0.0)
@@ -533,18 +534,33 @@ class _Renderer:
         lhs = partial(top, self.index_entry(f.wrt, f.wrt_index))
         letters = ", ".join(sorted(str(s) for s in f.free))
         return (f"For every \\({letters}\\), reading the matrix formulas entry by entry:\n\n"
-                + _display(f"{lhs} &= {self.index_expr(f.rhs)}") + "\n" + CHECK_MARK + "\n\n")
+                + _display(f"{lhs} &= {self.index_expr(f.rhs)}") + self.definitions(f) + "\n" + CHECK_MARK
+                + "\n\n")
+
+    def definitions(self, f, step=None) -> str:
+        """The 'where' lines: each intermediate quantity written out, down to the given ones."""
+        if not f.definitions:
+            return ""
+        rows = [f"{index_latex(lhs, self.p, self.g, self.figs, step)} &= {index_latex(rhs, self.p, self.g, self.figs, step)}"
+                + (f" \\quad (\\text{{every }} {unit})" if unit is not None else "")
+                for lhs, rhs, unit in f.definitions]
+        return "\nwhere\n\n" + _display(*rows)
 
     def index_at(self, f) -> str:
         return ", ".join(f"{s} = {v}" for s, v in f.at.items())
 
     def _update(self, q: Question, a: Update) -> str:
         eta = num.fraction(a.rate)
+        text = ("One step of gradient descent moves each parameter against its gradient at the current "
+                "values, with the step size \\(\\eta\\).\n\n")
+        general = self.general_update(a)
+        if general:
+            text += "In general:\n\n" + general + "\nOn this instance, with \\(\\eta = " + eta + "\\):\n\n"
         rows = []
         for step in a.steps:
             if isinstance(step, MatrixStep):
                 name = self.g.node(step.gradient.wrt).latex
-                rows.append(f"{{{name}}}^{{\\text{{new}}}} &= {name} - \\eta {partial(self.J, name)} = "
+                rows.append(f"{self.backward.step(name, 't+1') if self.backward else name} &= "
                             f"{num.numeric_matrix(step.old, self.figs)} - {eta} "
                             f"{num.numeric_matrix(step.gradient.value, self.figs)} "
                             f"\\approx {num.numeric_matrix(step.new, self.figs)}")
@@ -553,14 +569,32 @@ class _Renderer:
             new = num.equals(step.new, step.exact_new, self.figs)
             rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial(self.J, p)} = "
                         f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} {new}")
-        text = ("One step of gradient descent moves each weight against its gradient, "
-                "\\(w \\leftarrow w - \\eta\\, \\partial J / \\partial w\\), with the gradients of the "
-                "questions above.\n\n" + _display(*rows))
+        text += _display(*rows)
         return text + "\n" + "\n".join(
             f"\\({partial(self.J, self.sym(s.param))}\\): " + self._check_line(s.check) if isinstance(s, Step)
             else f"\\({partial(self.J, self.g.node(s.gradient.wrt).latex)}\\): each of its "
                  f"{len(s.gradient.checks)} entries checked against its central difference.\n"
             for s in a.steps)
+
+    def general_update(self, a: Update) -> str:
+        """W_{t+1} = W_t - eta dJ/dW for each parameter, in matrix form and, where the question names
+        entries, entry by entry in the given quantities."""
+        if self.backward is None:
+            return ""
+        eqs = [self.backward.f.for_node(s.gradient.wrt if isinstance(s, MatrixStep) else s.param.node, "update")
+               for s in a.steps]
+        if not all(eqs):
+            return ""
+        text = self.backward.block(tuple(eqs))
+        for f in a.indexes:
+            step = lambda sym, index: self.backward.entry_step(sym, index, "t")  # noqa: E731
+            new = self.backward.entry_step(self.g.node(f.wrt).latex, ",".join(str(x) for x in f.wrt_index), "t+1")
+            old = self.backward.entry_step(self.g.node(f.wrt).latex, ",".join(str(x) for x in f.wrt_index), "t")
+            grad = index_latex(f.rhs, self.p, self.g, self.figs, step)
+            text += ("\nEntry by entry, in the given quantities at step \\(t\\):\n\n"
+                     + _display(f"{new} &= {old} - \\eta\\, {_group(grad) if ' ' in grad else grad}")
+                     + self.definitions(f, step) + "\n" + CHECK_MARK + "\n")
+        return text
 
     def _parametercount(self, q: Question, a: ParameterCount) -> str:
         lines = []

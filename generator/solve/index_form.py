@@ -13,6 +13,7 @@ evaluated at every index it can take, it must give the verified gradient entry b
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ class IndexForm:
     at: dict  # free symbol -> the worked 1-based index
     instance: sp.Expr  # rhs at the worked index, sums written out
     value: float
-    zero_factors: tuple[str, ...] = ()  # why the worked entry is zero, if it is
+    # "where" lines: each intermediate quantity the form uses, written out entry by entry down to
+    # the inputs, the target and the parameters: (entry with its own index, formula, index)
+    definitions: tuple[tuple[sp.Expr, sp.Expr, sp.Symbol], ...] = ()
 
 
 def elementwise_function(template: str, fn) -> type:
@@ -128,21 +131,20 @@ class _Indexer:
         node = self.g.node(name)
         if node.kind == "activation":
             act = ACTIVATIONS[node.op]
-            inner = self.entry(node.inputs[0], r, c)
-            if act.name == "identity" or act.latex == "{a}":
-                return inner
-            return elementwise_function(act.latex, act.forward)(inner)
+            if act.derivative_matrix(mx.Vec("z"), mx.Vec("h")) is None:  # the identity: h = z
+                return self.forward(node.inputs[0], r, c)
+            return elementwise_function(act.latex, act.forward)(self.entry(node.inputs[0], r, c))
         x_name, w_name = node.inputs[0], node.inputs[1]
         n_in = self.values[x_name].shape[0]
         k = self.fresh()
-        total = sp.Sum(self.entry(w_name, r, k + (1 if self.p.network.bias == "folded" else 0))
-                       * self.entry(x_name, k, c), (k, 1, n_in))
-        total = _maybe_doit(total)
-        if self.p.network.bias == "folded":
-            total = self.entry(w_name, r, 1) + total
+        folded = 1 if self.p.network.bias == "folded" else 0
+        total = _maybe_doit(sp.Sum(_mul(self.entry(w_name, r, k + folded), self.entry(x_name, k, c)), (k, 1, n_in)))
+        terms = [self.entry(w_name, r, 1)] if folded else []
+        terms.append(total)
         if len(node.inputs) > 2:
-            total = total + self.entry(node.inputs[2], r, 1)
-        return total
+            terms.append(self.entry(node.inputs[2], r, 1))
+        terms = [t for t in terms if t != 0]
+        return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
     def grad(self, e: mx.Grad, r, c) -> sp.Expr:
         if self.seed is not None and e.name == self.seed[0]:
@@ -321,3 +323,32 @@ def _leaf_table(graph: Graph, values: Values, grads: Values, problem: Problem, i
                 dkey = sp.Indexed(sp.IndexedBase(f"delta_{node.name}"), *ix.page_index(node.name, r1, c1))
                 table[dkey] = sp.Float(float(grads[node.name][r, c]) if ix.seed is None else 0.0, 17)
     return table
+
+
+def with_definitions(form: IndexForm, problem: Problem, graph: Graph, formulas: Formulas,
+                     values: Values) -> IndexForm:
+    """The form and the forward definition of every intermediate quantity it uses, recursively
+    (z_p = sum_k W_pk x_k + b_p, h_p = g(z_p), ...), each checked at every index."""
+    unit = sp.Symbol(next(x for x in "pqrt" if x not in {str(s) for s in form.free}), integer=True, positive=True)
+    ix = _Indexer(problem, graph, formulas, values, None, False, {str(s) for s in form.free} | {str(unit)})
+    table = _leaf_table(graph, values, {n.name: np.zeros_like(values[n.name]) for n in graph.nodes}, problem, ix)
+    defs, seen, todo = [], set(), [form.rhs]
+    while todo:
+        expr = todo.pop(0)
+        for entry in sorted(expr.atoms(sp.Indexed), key=sp.default_sort_key):
+            name = str(entry.base.label)
+            if name.startswith("delta_") or name in seen or graph.node(name).is_leaf:
+                continue
+            seen.add(name)
+            rows, _ = values[name].shape
+            index = unit if rows > 1 else 1
+            rhs = ix.forward(name, index, 1)
+            for value in range(1, rows + 1):  # the definition, checked entry by entry
+                got = float(sp.N(rhs.xreplace({unit: value}).doit().xreplace(table)))
+                if not np.isclose(got, float(values[name][value - 1, 0]), rtol=1e-12, atol=1e-12):
+                    raise VerificationError(f"{problem.path}: the definition of {name} gives {got!r} at "
+                                            f"{value}, not {float(values[name][value - 1, 0])!r}")
+            lhs = sp.Indexed(sp.IndexedBase(name), *ix.page_index(name, index, 1))
+            defs.append((lhs, rhs, unit if rows > 1 else None))
+            todo.append(rhs)
+    return dataclasses.replace(form, definitions=tuple(defs))

@@ -15,7 +15,7 @@ from ..graph.network import build_graph
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
 from .formulas import Formulas, derive, solve_formulas
-from .index_form import IndexForm, index_form
+from .index_form import IndexForm, index_form, with_definitions
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
 from .matrix_eval import ShapeError, evaluate_matrix
 from .numeric import Values, backward, forward
@@ -103,6 +103,7 @@ class MatrixStep:
 class Update:
     rate: Fraction
     steps: tuple[Step | MatrixStep, ...]
+    indexes: tuple[IndexForm, ...] = ()  # the gradient of each entry the question names, in general
 
 
 @dataclass(frozen=True)
@@ -325,9 +326,10 @@ class _Context:
         for pattern, ref in ((q.general, q.wrt[0]), (q.general_of, q.of)):
             if pattern and ref is not None and ref.index:
                 worked.update({x: v for x, v in zip(pattern[1], ref.index) if isinstance(x, str)})
-        return index_form(self.problem, self.graph, self.formulas, self.values, self.grads,
+        form = index_form(self.problem, self.graph, self.formulas, self.values, self.grads,
                           wrt[0], symbols(wrt[1]), None if of is None else (of[0], symbols(of[1])), q.number,
                           worked)
+        return with_definitions(form, self.problem, self.graph, self.formulas, self.values) if q.expand else form
 
     def _matrix_gradient(self, of: Elem | None, wrt: str) -> MatrixGradient:
         """Every entry of d(of)/d(wrt), each checked (a few random directions beyond 2000 entries)."""
@@ -357,7 +359,9 @@ class _Context:
             if chain.exact is not None:
                 exact_new = simplify(exact(old) - exact(rate) * chain.exact)
             steps.append(Step(chain.param, old, chain.value, new, exact_new, chain.check))
-        return Update(rate, tuple(steps))
+        indexes = tuple(self._index_form(dataclasses.replace(q, wrt=(Ref(name, ()),), general=(name, index)), None)
+                        for name, index in q.general_each)
+        return Update(rate, tuple(steps), indexes)
 
     def _parameter_count(self, q: Question) -> Answer:
         rows = []
