@@ -47,6 +47,11 @@ class IndexPrinter(LatexPrinter):
             return f"{merged.group(1)}_{{{merged.group(2)},{index}}}"
         return f"{{{sym}}}_{{{index}}}" if "_" in sym else f"{sym}_{{{index}}}"
 
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if isinstance(expr.base, sp.Indexed) and expr.exp.is_Integer and expr.exp > 0:
+            return f"{{{self._print(expr.base)}}}^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
     def _print_Sum(self, expr: sp.Sum) -> str:
         (k, lo, hi) = expr.limits[0]
         body = self._print(expr.function)
@@ -55,6 +60,16 @@ class IndexPrinter(LatexPrinter):
         return rf"\sum_{{{self._print(k)}={self._print(lo)}}}^{{{self._print(hi)}}} {body}"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        # the numbers and powers of m in front, as one fraction: 2/m, not 2 m^{-1}
+        coef = [f for f in expr.args if f.is_Rational or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer)
+                or (f.is_Symbol and str(f) == "m")]
+        rest = [f for f in expr.args if f not in coef]
+        if coef and rest and len(coef) > 1 or (coef and any(f.is_Pow for f in coef)):
+            lead = super()._print_Mul(sp.Mul(*coef))
+            body = self._print_Mul(sp.Mul(*rest, evaluate=False)) if len(rest) > 1 else self._print(rest[0])
+            if len(rest) == 1 and isinstance(rest[0], (sp.Add, sp.Sum)):
+                body = rf"\left({body}\right)"
+            return f"{lead} {body}"
         parts = []
         for i, f in enumerate(expr.args):
             text = self._print(f)

@@ -525,17 +525,62 @@ class _Renderer:
         """The entry of ``name`` a question names, e.g. W^{2}_{i,j} or h^{1}_{1,j}."""
         node = self.g.node(name)
         if node.kind not in ("param", "const") and self.p.vectors == "row":
-            index = (1,) + tuple(index)
+            index = (1,) + tuple(index) if len(index) == 1 else (index[1], index[0])  # (sample, unit)
         return self.index_expr(sp.Indexed(sp.IndexedBase(name), *index))
 
     def index_general(self, f, of) -> str:
         """'For every i, j:' and the entry with its free indices, checked at every index."""
         top = self.J if f.of is None else self.index_entry(f.of, f.of_index)
-        lhs = partial(top, self.index_entry(f.wrt, f.wrt_index))
+        entry = self.index_entry(f.wrt, f.wrt_index)
+        lhs = partial(top, entry)
+        named = self.backward.delta_name(f.wrt) if self.backward and f.of is None else None
+        if named:  # delta^{[l]}_{j,k} := dJ/dZ^{[l]}_{j,k}
+            lhs = self.index_expr(sp.Indexed(sp.IndexedBase(f"delta_{f.wrt}"),
+                                             *sp.Indexed(sp.IndexedBase(f.wrt), *self._page(f)).indices)) + " = " + lhs
         letters = ", ".join(sorted(str(s) for s in f.free))
-        return (f"For every \\({letters}\\), reading the matrix formulas entry by entry:\n\n"
-                + _display(f"{lhs} &= {self.index_expr(f.rhs)}") + self.definitions(f) + "\n" + CHECK_MARK
-                + "\n\n")
+        rows = [f"{lhs} &= {self.index_expr(f.rhs)}"]
+        chain = self.delta_chain(f) if f.of is None else ""
+        if chain:
+            rows = [f"{lhs} &= {chain}", f"&= {self.index_expr(f.rhs)}"]
+        return (f"For every \\({letters}\\), reading the matrix formulas entry by entry"
+                + (" (the multivariate chain rule: the entry reaches the loss only through its "
+                   "activation, which feeds every unit of the layer above)" if chain else "") + ":\n\n"
+                + _display(*rows) + self.definitions(f) + "\n" + CHECK_MARK + "\n\n")
+
+    def _page(self, f) -> tuple:
+        node = self.g.node(f.wrt)
+        index = f.wrt_index
+        if node.kind not in ("param", "const") and self.p.vectors == "row":
+            return (1,) + tuple(index) if len(index) == 1 else (index[1], index[0])
+        return index
+
+    def delta_chain(self, f) -> str:
+        """For the delta of a hidden layer: the chain rule's sum over the units of the layer above,
+        written with the graph's own symbols (z -> h -> the next z)."""
+        node = self.g.node(f.wrt)
+        if node.kind != "linear":
+            return ""
+        post = self.g.consumers(node.name)[0]
+        above = [c for c in self.g.consumers(post.name) if c.kind == "linear"]
+        if not above or len(f.wrt_index) < 1:
+            return ""
+        k = sp.Symbol("p", integer=True, positive=True)
+        own = self._page(f)
+        sample = own[1:] if self.p.vectors != "row" else own[:1]
+        def ent(name, unit):
+            idx = (unit,) + tuple(sample) if self.p.vectors != "row" else tuple(sample) + (unit,)
+            if self.p.vectors == "row" and len(idx) == 1:
+                idx = (1,) + idx
+            return self.index_expr(sp.Indexed(sp.IndexedBase(name), *idx))
+        j = f.wrt_index[0]
+        nxt = above[0].name
+        up = self.backward.delta_name(nxt)
+        up_entry = self.index_expr(sp.Indexed(sp.IndexedBase(f"delta_{nxt}"), *sp.Indexed(
+            sp.IndexedBase(nxt), *((k,) + tuple(sample) if self.p.vectors != "row" else tuple(sample) + (k,))).indices)) \
+            if up else partial(self.J, ent(nxt, k))
+        n_above = self.s.values[nxt].shape[0]
+        return (f"\\sum_{{p=1}}^{{{n_above}}} {up_entry}\\, {partial(ent(nxt, k), ent(post.name, j))}\\, "
+                f"{partial(ent(post.name, j), ent(node.name, j))}")
 
     def definitions(self, f, step=None) -> str:
         """The 'where' lines: each intermediate quantity written out, down to the given ones."""

@@ -214,6 +214,8 @@ def _mul(a: sp.Expr, b: sp.Expr) -> sp.Expr:
         return a
     if a == 0 or b == 0:
         return sp.Integer(0)
+    if a == b:
+        return sp.Pow(a, 2, evaluate=False)
     factors = lambda x: x.args if isinstance(x, sp.Mul) else (x,)  # noqa: E731 - flat, in order
     return sp.Mul(*factors(a), *factors(b), evaluate=False)
 
@@ -256,6 +258,8 @@ def _storage(problem: Problem, graph: Graph, name: str, index: tuple) -> tuple:
     node = graph.node(name)
     if node.kind in ("param", "const") and len(index) == 2:
         return index[0], index[1] + 1 if problem.network.bias == "folded" else index[1]
+    if len(index) == 2:  # a layer's value in a batch: (unit, sample)
+        return index[0], index[1]
     return (index[0] if index else 1), 1
 
 
@@ -300,7 +304,7 @@ def _where(symbol: sp.Symbol, wrt: str, wrt_index: tuple, of) -> tuple[str, int]
 def _extent(problem: Problem, graph: Graph, name: str, position: int) -> int:
     """How many values index ``position`` of ``name`` takes (as a problem file counts)."""
     node = graph.node(name)
-    n = node.shape[position] if node.kind in ("param", "const") else node.shape[0]
+    n = node.shape[position]
     return n - 1 if node.kind in ("param", "const") and position == 1 and problem.network.bias == "folded" else n
 
 

@@ -310,6 +310,9 @@ class _Context:
         return Chain(of, param, tuple(tuple(p) for p in found), value, total, c, index)
     _gradient = _chain
 
+    def _per_sample(self, entry: tuple[str, tuple]) -> bool:
+        return self.graph.node(entry[0]).kind not in ("param", "const") and len(entry[1]) == 1
+
     def _index_form(self, q: Question, fixed: tuple[int, ...] | None) -> IndexForm | None:
         """The asked entry with its free indices (q.general), or at the worked entry (``fixed``)."""
         if q.general is None and fixed is None:
@@ -322,7 +325,11 @@ class _Context:
             of = q.general_of or (q.of.name, q.of.index)
         symbols = lambda index: tuple(sp.Symbol(x, integer=True, positive=True) if isinstance(x, str) else x  # noqa: E731
                                       for x in index)
-        worked = {}  # the free letters at the entry the question is worked at
+        batch = self.values[self.problem.network.input_name].shape[1]
+        if batch > 1:  # a layer's value in a batch: the sample is a free index too, k
+            wrt = (wrt[0], wrt[1] + ("k",)) if self._per_sample(wrt) else wrt
+            of = (of[0], of[1] + ("k",)) if of is not None and self._per_sample(of) else of
+        worked = {"k": 1}  # the free letters at the entry the question is worked at
         for pattern, ref in ((q.general, q.wrt[0]), (q.general_of, q.of)):
             if pattern and ref is not None and ref.index:
                 worked.update({x: v for x, v in zip(pattern[1], ref.index) if isinstance(x, str)})
