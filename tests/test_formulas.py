@@ -120,7 +120,7 @@ def test_handout_003_reads_in_row_vectors_with_its_delta():
     assert r"\delta := \frac{\partial l(\theta)}{\partial z^{3}} &= h^{3} - y" in text
     assert r"\frac{\partial l(\theta)}{\partial W^{3}} &= {\delta}^{\top}\, h^{2}" in text
     # the index form the handout asks for in question 10, before the instance
-    assert r"\frac{\partial l(\theta)}{\partial W^{2}_{i,j}} &= W^{3}_{1,i} \delta \mathbb{1}\left[z^{2}_{1,i} > 0\right] h^{1}_{1,j}" in text
+    assert r"\frac{\partial l(\theta)}{\partial W^{2}_{i,j}} &= W^{3}_{1,i}\, \delta\, \mathbb{1}\left[z^{2}_{1,i} > 0\right]\, h^{1}_{1,j}" in text
 
 
 def test_page_text_follows_the_op_entry(monkeypatch):

@@ -79,7 +79,7 @@ class IndexPrinter(LatexPrinter):
                 parts.append("-")
                 continue
             parts.append(text)
-        sep = r" \cdot " if self.values is not None else " "
+        sep = r" \cdot " if self.values is not None else r"\, "
         out = ""
         for i, text in enumerate(parts):
             if i == 0:
