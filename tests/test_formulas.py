@@ -190,3 +190,20 @@ def test_a_free_index_must_match_the_worked_entry(tmp_path):
     path = edit(tmp_path, SINGLE, lambda d: question(d, "10").update(general="W1[i,j]"))
     with pytest.raises(ProblemFileError, match=r"general: expected the entry of 'wrt' \(W2\[2,1\]\)"):
         load_problem(path, tmp_path)
+
+
+def test_a_derivative_over_many_paths_is_written_as_an_index_sum(tmp_path):
+    """W1[1,2] of the batch problem reaches l along 2 samples x 2 units = 4 paths: the page writes
+    the chain rule as sums with an index per layer, the instance, and the checked value."""
+    batch = ROOT / "problems" / "003-batch.yml"
+
+    def ask_w1(d):
+        d["questions"].append({"number": "extra", "text": "dl/dW1[1,2].", "ask": "gradient", "wrt": "W1[1,2]"})
+    path = edit(tmp_path, batch, ask_w1)
+    solution = solve(load_problem(path, tmp_path))
+    text = render_page(solution, path.stem, "a handout")
+    answer = text[text.index("## Question extra"):]
+    assert "along many paths" in answer
+    assert r"\sum_{" in answer  # the sum over the samples and over the units between
+    value = solution.grads["W1"][0, 1]
+    assert f"{value:.3f}"[:5] in answer.replace(r"\left(", "").replace("−", "-")

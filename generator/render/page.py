@@ -177,10 +177,14 @@ class _Renderer:
         rows = []
         for node in self.g.nodes:
             if node.is_leaf:
+                symbol = whole(self.g, node.name)
+                if node.kind == "const" and not any(ch.isalpha() for ch in symbol):
+                    continue  # a fixed number such as a zero bias: its symbol says it all
                 m = self.oriented(node.name, self.p.values[node.name])
                 entries = [[num.fraction(v) for v in row] for row in m]
                 shown = entries[0][0] if len(entries) == 1 and len(entries[0]) == 1 else num.matrix(entries)
-                rows.append(f"{whole(self.g, node.name)} &= {shown}")
+                fixed = r" \quad \text{(fixed, not learned)}" if node.kind == "const" else ""
+                rows.append(f"{symbol} &= {shown}{fixed}")
         text = "## Given\n\n" + _display(*rows)
         if self.p.learning_rate is not None:
             text += f"\nLearning rate \\(\\eta = {num.fraction(self.p.learning_rate)}\\).\n"
@@ -503,9 +507,11 @@ class _Renderer:
                 + (" (see [the backward pass](#backward-pass))" if self.backward else "") + ".\n\n")
         if f.free:
             text += self.index_general(f, a.of) + f"Here, at \\({self.index_at(f)}\\):\n\n"
-        rows = [f"{partial(top, param)} &= {self.index_expr(f.instance)}",
-                f"&= {self.index_numbers(f.instance)}",
-                f"&{num.equals(a.value, a.exact, self.figs)}"]
+        rows = [f"{partial(top, param)} &= {self.index_expr(f.rhs.xreplace(f.at))}"]
+        written_out = self.index_expr(f.instance)
+        if written_out != self.index_expr(f.rhs.xreplace(f.at)):  # the sums, term by term
+            rows.append(f"&= {written_out}")
+        rows += [f"&= {self.index_numbers(f.instance)}", f"&{num.equals(a.value, a.exact, self.figs)}"]
         return text + _display(*rows) + "\n" + self._check_line(a.check)
 
     # ------------------------------------------------------------ index forms
