@@ -493,14 +493,14 @@ def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str, field: str 
     bad = [x for x in index if isinstance(x, str) and x not in FREE_LETTERS]
     what = "wrt" if key == "general" else "of"
     if bad:
-        c.fail(f"{p}.{key}", f"expected free indices among {', '.join(FREE_LETTERS)}; got {bad[0]!r}")
+        c.fail(path, f"expected free indices among {', '.join(FREE_LETTERS)}; got {bad[0]!r}")
     elif ref is None or m.group(1) != ref.name or (ref.index and (len(index) != len(ref.index) or any(
             isinstance(x, int) and x != y for x, y in zip(index, ref.index)))):
-        c.fail(f"{p}.{key}", f"expected the entry of '{what}' ({ref}) with some indices made free; "
+        c.fail(path, f"expected the entry of '{what}' ({ref}) with some indices made free; "
                              f"got {raw!r}")
-    elif not any(isinstance(x, str) for x in index):
-        c.fail(f"{p}.{key}", f"expected at least one free index (a letter); got {raw!r}")
-    else:
+    elif not any(isinstance(x, str) for x in index) and not (ref is not None and ref.index):
+        c.fail(path, f"expected at least one free index (a letter); got {raw!r}")
+    else:  # no letter at all: the entry for every sample of a batch (the sample index is free)
         return (m.group(1), index)
     return None
 
