@@ -3,7 +3,7 @@
 A problem's page and drawings are a pure function of
   - its problem file (the exact bytes the validator parsed) and its name (the page's path),
   - problems/handouts.yml (the handout's title and folder appear in them),
-  - the generator's own source (every generator/**/*.py), and
+  - the generator's code that shapes pages (generator/{problem,graph,solve,render}/, produce.py), and
   - the toolchain that renders them (Python, numpy, sympy, Graphviz's `dot`).
 The key is the sha256 of all of these, so a cache hit gives exactly the bytes a full build
 would make. Entries live in ``<root>/.build-cache/`` (git-ignored). This module only reads;
@@ -42,12 +42,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# the code that shapes a problem's page and drawings: the stages problem -> graph -> solve ->
+# render, and produce.py that runs them; the command line, the scaffold, the build's bookkeeping
+# (this module, output.py, pipeline.py) change no page, so editing them regenerates nothing
+PAGE_CODE = ("problem", "graph", "solve", "render", "produce.py")
+
+
 @functools.cache
 def generator_hash(source_dir: Path = GENERATOR_DIR) -> str:
-    """sha256 over every generator/**/*.py (its path and bytes), in a fixed order."""
+    """sha256 over the code that shapes pages (its paths and bytes), in a fixed order."""
     h = hashlib.sha256()
     for path in sorted(source_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
+        if "__pycache__" in path.parts or path.relative_to(source_dir).parts[0] not in PAGE_CODE:
             continue
         h.update(path.relative_to(source_dir).as_posix().encode("utf-8") + b"\0")
         h.update(path.read_bytes() + b"\0")

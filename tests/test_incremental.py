@@ -241,3 +241,20 @@ def test_force_flag(project, capsys):
     assert cli.main(["--root", str(project), "build", "--force"]) == 0
     out = capsys.readouterr().out
     assert f"  regenerated {REAL} (--force)" in out
+
+
+def test_cache_keys_only_on_the_code_that_shapes_pages(tmp_path):
+    """A comment in the command line or the bookkeeping leaves every cached page valid; one in a
+    renderer or solver invalidates them."""
+    import shutil
+
+    from generator import cache
+
+    src = tmp_path / "generator"
+    shutil.copytree(cache.GENERATOR_DIR, src, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cache.generator_hash.__wrapped__(src)
+    for name in ("cli.py", "pipeline.py", "output.py", "scaffold.py"):
+        (src / name).write_text((src / name).read_text() + "\n# a comment\n")
+    assert cache.generator_hash.__wrapped__(src) == before
+    (src / "render" / "page.py").write_text((src / "render" / "page.py").read_text() + "\n# a comment\n")
+    assert cache.generator_hash.__wrapped__(src) != before
