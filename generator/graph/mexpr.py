@@ -79,6 +79,12 @@ class Sub:
 
 
 @dataclass(frozen=True)
+class Add:
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
 class OneMinus:
     """1 - x, entry by entry."""
 
@@ -119,7 +125,7 @@ class DropBias:
     x: "Expr"
 
 
-Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, OneMinus, Scale, Elementwise, Augment, DropBias]
+Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, Add, OneMinus, Scale, Elementwise, Augment, DropBias]
 
 
 # ---------------------------------------------------------------- building, with the obvious simplifications
@@ -175,6 +181,15 @@ def evaluate(e: Expr, values: dict[str, Array], grads: dict[str, Array], rows: b
         if a.shape != b.shape:
             raise ValueError(f"a {a.shape[0]}x{a.shape[1]} minus a {b.shape[0]}x{b.shape[1]} matrix does not fit")
         return a - b
+    if isinstance(e, Add):
+        a, b = ev(e.a), ev(e.b)
+        if a.shape != b.shape and b.shape[1] == 1 and a.shape[0] == b.shape[0]:
+            return a + b  # a bias column added to every sample's column
+        if a.shape != b.shape and b.shape[0] == 1 and a.shape[1] == b.shape[1]:
+            return a + b  # ... or, in rows, to every sample's row
+        if a.shape != b.shape:
+            raise ValueError(f"a {a.shape[0]}x{a.shape[1]} plus a {b.shape[0]}x{b.shape[1]} matrix does not fit")
+        return a + b
     if isinstance(e, OneMinus):
         return 1.0 - ev(e.x)
     if isinstance(e, Scale):
@@ -215,6 +230,8 @@ def in_rows(e: Expr) -> Expr:
         return Had(in_rows(e.a), in_rows(e.b))
     if isinstance(e, Sub):
         return Sub(in_rows(e.a), in_rows(e.b))
+    if isinstance(e, Add):
+        return Add(in_rows(e.a), in_rows(e.b))
     if isinstance(e, OneMinus):
         return OneMinus(in_rows(e.x))
     if isinstance(e, Scale):
@@ -240,6 +257,8 @@ def as_is(e: Expr) -> Expr:
         return Had(as_is(e.a), as_is(e.b))
     if isinstance(e, Sub):
         return Sub(as_is(e.a), as_is(e.b))
+    if isinstance(e, Add):
+        return Add(as_is(e.a), as_is(e.b))
     if isinstance(e, OneMinus):
         return OneMinus(as_is(e.x))
     if isinstance(e, Scale):

@@ -42,6 +42,12 @@ class Activation:
     kinks: tuple[float, ...] = ()  # points where g is not differentiable
     convention: str = ""  # the value used at a kink, stated on the page
 
+    def forward_matrix(self, z: mx.Expr) -> mx.Expr:
+        """h = g(z), entry by entry, as a tree (the identity gives z itself)."""
+        if self.latex == "{a}":
+            return z
+        return mx.Elementwise(self.latex.replace("{a}", "{x}"), self.forward, z)
+
     def vjp_matrix(self, upstream: mx.Expr, z: mx.Expr, h: mx.Expr) -> mx.Expr:
         """dJ/dz = dJ/dh (.) g'(z), given the tree of dJ/dh."""
         return mx.had(upstream, self.derivative_matrix(z, h))
@@ -250,6 +256,11 @@ class Linear:
         dx = w[:, self.column_offset:].T @ g
         db = g.sum(axis=1, keepdims=True) if self.bias == "separate" else None
         return dx, dw, db
+
+    def forward_matrix(self, x: mx.Expr, w: mx.Expr, b: mx.Expr | None = None) -> mx.Expr:
+        """a = W x~ (+ b) as a tree."""
+        a = mx.MatMul(w, mx.Augment(x) if self.bias == "folded" else x)
+        return mx.Add(a, b) if b is not None else a
 
     def vjp_matrix(self, delta: mx.Expr, x: mx.Expr, w: mx.Expr) -> dict[str, mx.Expr]:
         """The backward rule in matrix form, from delta = dJ/da: dJ/dW = delta x~^T,

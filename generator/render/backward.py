@@ -69,6 +69,8 @@ class BackwardWriter:
     # ------------------------------------------------------------ equations
 
     def lhs(self, e: Equation) -> str:
+        if e.role == "forward":
+            return self.value(e.node)
         if e.is_update:
             return self.step(self.value(e.node), "t+1")
         full = partial(self.J, self.value(e.node))
@@ -108,9 +110,12 @@ class BackwardWriter:
         return f"\\[\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n\\]\n\n{CHECK_MARK}\n"
 
     def section(self, values: dict) -> str:
-        """The whole backward pass, top down, before the questions use it."""
+        """The forward pass that defines every symbol, then the whole backward pass, top down,
+        before the questions use it."""
         eqs = [e for e in self.f.equations if self.listed(e)]
         lines = ["## The backward pass in general {#backward-pass}\n",
+                 "The forward pass defines each quantity from the one below it:\n",
+                 self.block(self.f.forward),
                  self.intro() + "\n",
                  self.block(tuple(eqs))]
         sums = self.batch > 1 and any(e.role == "bias" for e in eqs)

@@ -71,6 +71,10 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         a, _ = _print(e.a, n)
         b, lb = _print(e.b, n)
         return f"{a} - {_group(b, lb, HADAMARD)}", SUM
+    if isinstance(e, mx.Add):
+        a, _ = _print(e.a, n)
+        b, lb = _print(e.b, n)
+        return f"{a} + {_group(b, lb, HADAMARD)}", SUM
     if isinstance(e, mx.OneMinus):
         x, lx = _print(e.x, n)
         return f"1 - {_group(x, lx, HADAMARD)}", SUM

@@ -43,6 +43,7 @@ class Formulas:
 
     equations: tuple[Equation, ...]
     rows: bool  # printed (and checked) for row vectors, one row per sample
+    forward: tuple[Equation, ...] = ()  # each layer's values from the one below (role "forward")
 
     def for_node(self, node: str, role: str | None = None) -> Equation | None:
         """The equation giving dJ/d(node) (or its update with role="update")."""
@@ -115,10 +116,28 @@ def derive(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
     return tuple(eqs)
 
 
+def derive_forward(graph: Graph) -> tuple[Equation, ...]:
+    """The forward pass as equations: z = W x (+ b), h = g(z), from the op table."""
+    eqs = []
+    for node in graph.nodes:
+        if node.kind == "linear":
+            bias = mx.Mat(node.inputs[2]) if len(node.inputs) > 2 else None
+            if bias is not None and not any(ch.isalpha() for ch in graph.node(bias.name).latex):
+                bias = None  # a fixed number such as a zero bias, left out as the Given block does
+            tree = Linear(node.op).forward_matrix(leaf(graph, node.inputs[0]), mx.Mat(node.inputs[1]), bias)
+            eqs.append(Equation(node.name, "forward", tree, node.layer))
+        elif node.kind == "activation":
+            eqs.append(Equation(node.name, "forward", ACTIVATIONS[node.op].forward_matrix(mx.Vec(node.inputs[0])),
+                                node.layer))
+    return tuple(eqs)
+
+
 def solve_formulas(problem: Problem, graph: Graph, values: Values, grads: Values) -> Formulas:
     """Derive the general formulas and check each on the instance; raise VerificationError."""
     rows = problem.vectors == "row"
-    formulas = Formulas(derive(problem, graph), rows)
+    formulas = Formulas(derive(problem, graph), rows, derive_forward(graph))
+    for e in formulas.forward:
+        check_equation(problem, graph, e, values, grads, rows)
     shown_in = _first_question_showing(problem, formulas)
     # the equations questions print first, in question order, so that a failure names the question
     order = sorted(formulas.equations, key=lambda e: (id(e) not in shown_in, list(shown_in).index(id(e))
@@ -156,6 +175,8 @@ def check_equation(problem: Problem, graph: Graph, e: Equation, values: Values, 
                                 f"{err}; no page written") from None
     if e.is_update:
         want = values[e.node] - float(problem.learning_rate) * grads[e.node]
+    elif e.role == "forward":
+        want = values[e.node].T if rows and vector else values[e.node]
     else:
         want = grads[e.node].T if rows and vector else grads[e.node]
     if got.shape != want.shape or not np.allclose(got, want, rtol=RTOL, atol=ATOL):
@@ -173,6 +194,8 @@ def printed_tree(e: Equation, graph: Graph, rows: bool) -> mx.Expr:
 
 
 def _what(e: Equation) -> str:
+    if e.role == "forward":
+        return e.node
     return f"the update of {e.node}" if e.is_update else f"dJ/d{e.node}"
 
 
