@@ -137,8 +137,8 @@ def test_page_text_follows_the_op_entry(monkeypatch):
 
 def test_batch_formulas_carry_the_mean_and_the_batch_sum():
     text = page_of(MSE_TASK)
-    assert r"\delta^{[3]} := \frac{\partial J}{\partial Z^{[3]}} &= \frac{2}{m} \left(\hat{Y} - Y\right)" in text
-    assert r"\frac{\partial J}{\partial b^{[2]}} &= \delta^{[2]}\, \mathbf{1}" in text
+    assert r"\delta^{[L]} := \frac{\partial J}{\partial Z^{[L]}} &= \frac{2}{m} \left(\hat{Y} - Y\right)" in text
+    assert r"\frac{\partial J}{\partial b^{[L-1]}} &= \delta^{[L-1]}\, \mathbf{1}" in text
     assert "multiplying by it sums over the batch" in text
 
 
