@@ -125,7 +125,19 @@ class DropBias:
     x: "Expr"
 
 
-Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, Add, OneMinus, Scale, Elementwise, Augment, DropBias]
+@dataclass(frozen=True)
+class Named:
+    """A function the handout leaves open (Phi, g^{[l]}, J'), applied entry by entry to ``x``;
+    ``tree`` is what it is on this page (e.g. 1 - h (.) h for tanh'), and ``fn`` the same as a
+    numpy function of x. ``key`` looks up the handout's name; without one, ``tree`` is printed."""
+
+    key: str
+    x: "Expr"
+    tree: "Expr"
+    fn: Callable[[Array], Array]
+
+
+Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, Add, OneMinus, Named, Scale, Elementwise, Augment, DropBias]
 
 
 # ---------------------------------------------------------------- building, with the obvious simplifications
@@ -144,6 +156,8 @@ def scale(num: Fraction, den: Fraction, batch_power: int, x: Expr, symbol: str =
 
 def children(e: Expr) -> tuple[Expr, ...]:
     """The sub-trees of ``e``."""
+    if isinstance(e, Named):
+        return (e.tree,)
     return tuple(v for k, v in vars(e).items() if k in ("x", "a", "b"))
 
 
@@ -192,6 +206,8 @@ def evaluate(e: Expr, values: dict[str, Array], grads: dict[str, Array], rows: b
         return a + b
     if isinstance(e, OneMinus):
         return 1.0 - ev(e.x)
+    if isinstance(e, Named):
+        return ev(e.tree)
     if isinstance(e, Scale):
         m = _batch(values)
         return float(e.num / e.den) / m ** e.batch_power * ev(e.x)
@@ -234,6 +250,8 @@ def in_rows(e: Expr) -> Expr:
         return Add(in_rows(e.a), in_rows(e.b))
     if isinstance(e, OneMinus):
         return OneMinus(in_rows(e.x))
+    if isinstance(e, Named):
+        return Named(e.key, in_rows(e.x), in_rows(e.tree), e.fn)
     if isinstance(e, Scale):
         return Scale(e.num, e.den, e.batch_power, in_rows(e.x), e.symbol)
     if isinstance(e, Elementwise):
@@ -261,6 +279,8 @@ def as_is(e: Expr) -> Expr:
         return Add(as_is(e.a), as_is(e.b))
     if isinstance(e, OneMinus):
         return OneMinus(as_is(e.x))
+    if isinstance(e, Named):
+        return Named(e.key, as_is(e.x), as_is(e.tree), e.fn)
     if isinstance(e, Scale):
         return Scale(e.num, e.den, e.batch_power, as_is(e.x), e.symbol)
     if isinstance(e, Elementwise):

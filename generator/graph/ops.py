@@ -42,15 +42,27 @@ class Activation:
     kinks: tuple[float, ...] = ()  # points where g is not differentiable
     convention: str = ""  # the value used at a kink, stated on the page
 
-    def forward_matrix(self, z: mx.Expr) -> mx.Expr:
-        """h = g(z), entry by entry, as a tree (the identity gives z itself)."""
-        if self.latex == "{a}":
+    def forward_matrix(self, z: mx.Expr, key: str = "") -> mx.Expr:
+        """h = g(z), entry by entry, as a tree (the identity gives z itself); ``key`` names the
+        function where the handout leaves it open."""
+        if self.latex == "{a}" and not key:
             return z
-        return mx.Elementwise(self.latex.replace("{a}", "{x}"), self.forward, z)
+        tree = mx.Elementwise(self.latex.replace("{a}", "{x}"), self.forward, z) if self.latex != "{a}" else z
+        return mx.Named(key, z, tree, self.forward) if key else tree
 
-    def vjp_matrix(self, upstream: mx.Expr, z: mx.Expr, h: mx.Expr) -> mx.Expr:
-        """dJ/dz = dJ/dh (.) g'(z), given the tree of dJ/dh."""
-        return mx.had(upstream, self.derivative_matrix(z, h))
+    def vjp_matrix(self, upstream: mx.Expr, z: mx.Expr, h: mx.Expr, key: str = "") -> mx.Expr:
+        """dJ/dz = dJ/dh (.) g'(z), given the tree of dJ/dh; ``key`` names g where the handout
+        leaves it open (printed g'(z) there, and this op's g' beside it)."""
+        derivative = self.derivative_matrix(z, h)
+        if key:
+            return mx.Had(upstream, mx.Named(key + "'", z, derivative if derivative is not None else _ONE(z),
+                                             lambda a: self.derivative(a, self.forward(a))))
+        return mx.had(upstream, derivative)
+
+
+def _ONE(z: mx.Expr) -> mx.Expr:
+    """The tree 1 shaped like z (the identity's derivative, when it must be written)."""
+    return mx.Elementwise("1", lambda a: np.ones_like(a, dtype=float), z)
 
 
 def _sigmoid(a: Array) -> Array:
@@ -183,10 +195,12 @@ class Loss:
         divisor = yhat.cols * (yhat.rows if self.per_output_mean else 1)
         return self.scale * total / divisor
 
-    def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int) -> mx.Expr:
-        """dJ/dyhat as a matrix expression: 2 scale (yhat - y) / m, and / outputs for a mean."""
+    def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int, key: str = "") -> mx.Expr:
+        """dJ/dyhat as a matrix expression: 2 scale (yhat - y) / m, and / outputs for a mean;
+        ``key`` names it where the handout leaves the loss open (J')."""
         den = Fraction(outputs) if self.per_output_mean else Fraction(1)
-        return mx.scale(Fraction(2 * self.scale), den, 1, mx.Sub(yhat, y))
+        tree = mx.scale(Fraction(2 * self.scale), den, 1, mx.Sub(yhat, y))
+        return mx.Named(key, yhat, tree, None) if key else tree
 
     def sym_derivative(self, yhat: sp.Expr, y: sp.Expr, outputs: int, batch: int) -> sp.Expr:
         """dJ/dyhat_ik as an exact sympy expression."""

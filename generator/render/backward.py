@@ -32,8 +32,10 @@ class BackwardWriter:
         self.asked = asked  # the nodes questions ask the gradient of
         self.batch = batch
         self.J = objective
-        self.names = mlatex.Names(value=self.value, grad=self.grad, batch=batch)
-        self.at_t = mlatex.Names(value=self.value_at_t, grad=self.grad_at_t, batch=batch)
+        named = lambda key: problem.symbols.get(key)  # noqa: E731
+        self.names = mlatex.Names(value=self.value, grad=self.grad, batch=batch, named=named)
+        self.at_t = mlatex.Names(value=self.value_at_t, grad=self.grad_at_t, batch=batch, named=named)
+        self.concrete = mlatex.Names(value=self.value, grad=self.grad, batch=batch, named=named, concrete=True)
 
     # ------------------------------------------------------------ symbols
 
@@ -118,6 +120,10 @@ class BackwardWriter:
                  self.block(self.f.forward),
                  self.intro() + "\n",
                  self.block(tuple(eqs))]
+        opened = self.open_functions()
+        if opened:
+            lines.append("The handout leaves these functions open; on this page they are:\n")
+            lines.append(opened)
         sums = self.batch > 1 and any(e.role == "bias" for e in eqs)
         notes = []
         if sums:
@@ -130,6 +136,22 @@ class BackwardWriter:
         if notes:
             lines.append(" ".join(notes) + "\n")
         return "\n".join(lines)
+
+    def open_functions(self) -> str:
+        """Each function the handout names but leaves open (Phi, g^{[l]}, J'), as this page's op
+        table entry makes it, written with the page's symbols."""
+        rows, seen = [], set()
+        for e in self.f.forward + self.f.equations:
+            for named in _named(printed_tree(e, self.g, self.f.rows)):
+                text = mlatex.latex(named, self.names)
+                if text in seen:
+                    continue
+                seen.add(text)
+                rows.append(f"{text} &= {mlatex.latex(named, self.concrete)}")
+        if not rows:
+            return ""
+        body = " \\\\\n".join(rows)
+        return f"\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\n"
 
     def listed(self, e: Equation) -> bool:
         """In the overview: the deltas and parameter gradients; dJ/dyhat and dJ/d(a layer's
@@ -159,3 +181,10 @@ def _leaves(e: mx.Expr) -> list:
 
 def _has(e: mx.Expr, kind: type) -> bool:
     return isinstance(e, kind) or any(_has(c, kind) for c in mx.children(e))
+
+
+def _named(e: mx.Expr) -> list:
+    """The open functions in a tree, outermost first."""
+    if isinstance(e, mx.Named):
+        return [e] + _named(e.x)
+    return [n for c in mx.children(e) for n in _named(c)]

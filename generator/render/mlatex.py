@@ -24,6 +24,8 @@ class Names:
     value: Callable[[str], str]
     grad: Callable[[str], str]
     batch: int  # m; with m = 1 the 1/m and the sum over the batch disappear
+    named: Callable[[str], str | None] = lambda key: None  # the handout's name of an open function
+    concrete: bool = False  # print what a named function is on this page instead of its name
 
 
 def latex(e: mx.Expr, names: Names) -> str:
@@ -84,6 +86,15 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         if not coef:
             return x, lx
         return f"{coef} {_group(x, lx, PRODUCT)}", PRODUCT
+    if isinstance(e, mx.Named):
+        symbol = None if n.concrete else n.named(e.key.rstrip("'"))
+        if symbol is None:
+            return _print(e.tree, n)
+        if e.key == "d_loss":
+            return symbol, ATOM
+        x, _ = _print(e.x, n)
+        prime = "'" if e.key.endswith("'") else ""
+        return rf"{{{symbol}}}{prime}\left({x}\right)", ATOM
     if isinstance(e, mx.Elementwise):
         x, _ = _print(e.x, n)
         return e.latex.replace("{x}", x), ATOM

@@ -189,6 +189,12 @@ class _Indexer:
             if e.batch_power and self.batch > 1:
                 coef = coef / BATCH ** e.batch_power
             return _mul(coef, self.idx(e.x, r, c))
+        if isinstance(e, mx.Named):  # a function the handout leaves open: its name, where it has one
+            symbol = self.p.symbols.get(e.key.rstrip("'"))
+            if symbol is None or e.fn is None:
+                return self.idx(e.tree, r, c)
+            prime = "'" if e.key.endswith("'") else ""
+            return elementwise_function(f"{{{symbol}}}{prime}\\left({{x}}\\right)", e.fn)(self.idx(e.x, r, c))
         if isinstance(e, mx.Elementwise):
             return elementwise_function(e.latex, e.fn)(self.idx(e.x, r, c))
         if isinstance(e, mx.DropBias):
