@@ -207,3 +207,29 @@ def test_a_derivative_over_many_paths_is_written_as_an_index_sum(tmp_path):
     assert r"\sum_{" in answer  # the sum over the samples and over the units between
     value = solution.grads["W1"][0, 1]
     assert f"{value:.3f}"[:5] in answer.replace(r"\left(", "").replace("−", "-")
+
+
+def test_an_update_written_in_the_given_quantities_is_checked(monkeypatch):
+    """001 2(f): W1_{t+1} = W1_t - eta W2_t^T (W2_t (W1_t x + b_t) - y) x^T is printed and checked;
+    a written-out form that loses the transpose stops the build naming the question."""
+    from generator.solve import formulas, solution
+
+    path = ROOT / "problems" / "001-two-layer-identity.yml"
+    text = page_of(path)
+    assert (r"{W^{(1)}}_{t+1} &= {W^{(1)}}_{t} - \eta {{W^{(2)}}_{t}}^{\top}\, \left({W^{(2)}}_{t}\, "
+            r"\left({W^{(1)}}_{t}\, \mathbf{x} + {b}_{t}\right) - \mathbf{y}\right)\, {\mathbf{x}}^{\top}") in text
+    real = formulas.expanded
+
+    def no_transpose(e, f, graph):
+        out = real(e, f, graph)
+
+        def strip(t):
+            if isinstance(t, mx.T) and isinstance(t.x, mx.Mat):
+                return t.x
+            fields = {k: strip(v) for k, v in vars(t).items() if k in ("x", "a", "b")}
+            return type(t)(**{**vars(t), **fields}) if fields else t
+        return dataclasses.replace(out, rhs=strip(out.rhs))
+
+    monkeypatch.setattr(solution, "expanded", no_transpose)
+    with pytest.raises(VerificationError, match=r"question 2\(f\)"):
+        solve(load(path))

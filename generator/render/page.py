@@ -637,6 +637,9 @@ class _Renderer:
         if not all(eqs):
             return ""
         text = self.backward.block(tuple(eqs))
+        if a.expanded:  # in the given quantities only, as the question asks
+            text += ("\nWritten out in the given quantities at step \\(t\\):\n\n"
+                     + self.backward.block(a.expanded))
         for f in a.indexes:
             step = lambda sym, index: self.backward.entry_step(sym, index, "t")  # noqa: E731
             new = self.backward.entry_step(self.g.node(f.wrt).latex, ",".join(str(x) for x in f.wrt_index), "t+1")

@@ -203,3 +203,35 @@ def _what(e: Equation) -> str:
 
 def output_node(graph: Graph) -> Node:
     return graph.node(graph.objective.inputs[0])
+
+
+def expanded(e: Equation, formulas: Formulas, graph: Graph) -> Equation:
+    """The equation written in the given quantities only: every delta replaced by its formula and
+    every layer's value by its forward rule, down to the inputs, the target and the parameters."""
+    forward = {f.node: f.rhs for f in formulas.forward}
+
+    def walk(t: mx.Expr) -> mx.Expr:
+        if isinstance(t, mx.Grad) and not (e.is_update and t.name == e.node):
+            source = formulas.for_node(t.name)
+            return walk(source.rhs) if source is not None else t
+        if isinstance(t, mx.Vec) and t.name in forward:
+            return walk(forward[t.name])
+        if isinstance(t, mx.Named):
+            return mx.Named(t.key, walk(t.x), walk(t.tree), t.fn)
+        if isinstance(t, mx.Scale):
+            return mx.Scale(t.num, t.den, t.batch_power, walk(t.x), t.symbol)
+        if isinstance(t, mx.Elementwise):
+            return mx.Elementwise(t.latex, t.fn, walk(t.x))
+        if isinstance(t, (mx.Vec, mx.Mat, mx.Grad, mx.Ones)):
+            return t
+        fields = {k: walk(v) for k, v in vars(t).items() if k in ("x", "a", "b")}
+        return type(t)(**fields)
+
+    rhs = e.rhs
+    if e.is_update:  # W - eta dJ/dW: the gradient written out
+        step = rhs.b
+        rhs = mx.Sub(rhs.a, mx.Scale(step.num, step.den, step.batch_power, walk(formulas.for_node(e.node).rhs),
+                                     step.symbol))
+    else:
+        rhs = walk(rhs)
+    return Equation(e.node, e.role, rhs, e.layer)

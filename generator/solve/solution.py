@@ -14,7 +14,7 @@ from ..graph.model import Graph
 from ..graph.network import build_graph
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
-from .formulas import Formulas, derive, solve_formulas
+from .formulas import Formulas, check_equation, derive, derive_forward, expanded, solve_formulas
 from .index_form import IndexForm, index_form, with_definitions
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
 from .matrix_eval import ShapeError, evaluate_matrix
@@ -104,6 +104,7 @@ class Update:
     rate: Fraction
     steps: tuple[Step | MatrixStep, ...]
     indexes: tuple[IndexForm, ...] = ()  # the gradient of each entry the question names, in general
+    expanded: tuple = ()  # the updates written out in the given quantities (checked Equations)
 
 
 @dataclass(frozen=True)
@@ -317,8 +318,7 @@ class _Context:
         """The asked entry with its free indices (q.general), or at the worked entry (``fixed``)."""
         if q.general is None and fixed is None:
             return None
-        if self.formulas is None:
-            self.formulas = Formulas(derive(self.problem, self.graph), self.problem.vectors == "row")
+        self._formulas()
         wrt = q.general or (q.wrt[0].name, fixed)
         of = None
         if q.of is not None and q.of.name != self.graph.objective.name:
@@ -368,7 +368,23 @@ class _Context:
             steps.append(Step(chain.param, old, chain.value, new, exact_new, chain.check))
         indexes = tuple(self._index_form(dataclasses.replace(q, wrt=(Ref(name, ()),), general=(name, index)), None)
                         for name, index in q.general_each)
-        return Update(rate, tuple(steps), indexes)
+        return Update(rate, tuple(steps), indexes, self._expanded_updates(q) if q.expand and not indexes else ())
+
+    def _expanded_updates(self, q: Question) -> tuple:
+        """W_{t+1} written in the given quantities only, each checked on the instance."""
+        formulas = self._formulas()
+        out = []
+        for ref in q.wrt:
+            e = expanded(formulas.for_node(ref.name, "update"), formulas, self.graph)
+            check_equation(self.problem, self.graph, e, self.values, self.grads, formulas.rows, q.number)
+            out.append(e)
+        return tuple(out)
+
+    def _formulas(self) -> Formulas:
+        if self.formulas is None:
+            self.formulas = Formulas(derive(self.problem, self.graph), self.problem.vectors == "row",
+                                     derive_forward(self.problem, self.graph))
+        return self.formulas
 
     def _parameter_count(self, q: Question) -> Answer:
         rows = []
