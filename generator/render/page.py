@@ -447,7 +447,10 @@ class _Renderer:
         top = self.J if a.of is None else self.sym(a.of)
         lhs = partial(top, param)
         if not a.paths and a.exact == 0:
-            return (f"\\({top}\\) does not depend on \\({param}\\): no path of the computation graph "
+            general = ""
+            if a.index is not None and a.index.free and a.index.rhs == 0:  # zero at every index
+                general = self.index_general(a.index, a.of) + f"Here, at \\({self.index_at(a.index)}\\): "
+            return (general + f"\\({top}\\) does not depend on \\({param}\\): no path of the computation graph "
                     f"leads from \\({param}\\) to \\({top}\\), so\n\n" + _display(f"{lhs} &= 0")
                     + "\n" + self._check_line(a.check))
         if not a.paths:
@@ -548,10 +551,18 @@ class _Renderer:
         chain = self.delta_chain(f) if f.of is None else ""
         if chain:
             rows = [f"{lhs} &= {chain}", f"&= {self.index_expr(f.rhs)}"]
+        column = ""
+        if [str(x) for x in f.free] == ["k"] and f.of is None:  # one entry per sample: the vector
+            unit = f.wrt_index[0] - 1
+            values = self.s.grads[f.wrt][unit, :]
+            dots = (r"\cdot," + str(f.wrt_index[0])) if self.p.vectors == "row" else (str(f.wrt_index[0]) + r",\cdot")
+            vector = self.index_expr(sp.Indexed(sp.IndexedBase(f.wrt), sp.Symbol("DOTS"))).replace("DOTS", dots)
+            column = ("\nthat is, one entry per sample, as a vector:\n\n" + _display(
+                f"{partial(top, vector)} &\\approx {num.numeric_matrix(values.reshape(-1, 1), self.figs)}"))
         return (f"For every \\({letters}\\), reading the matrix formulas entry by entry"
                 + (" (the multivariate chain rule: the entry reaches the loss only through its "
                    "activation, which feeds every unit of the layer above)" if chain else "") + ":\n\n"
-                + _display(*rows) + self.definitions(f) + "\n" + CHECK_MARK + "\n\n")
+                + _display(*rows) + self.definitions(f) + column + "\n" + CHECK_MARK + "\n\n")
 
     def _page(self, f) -> tuple:
         node = self.g.node(f.wrt)
