@@ -56,6 +56,8 @@ FUNCTIONS: dict[str, Function] = {
     "cos": Function(sp.cos, (1,)),
     "tan": Function(sp.tan, (1,)),
     "exp": Function(sp.exp, (1,)),
+    "sinh": Function(sp.sinh, (1,)),
+    "cosh": Function(sp.cosh, (1,)),
     "log": Function(_log, (1, 2)),  # log(x) is the natural log; log(x, b) to base b
     "sqrt": Function(sp.sqrt, (1,)),
     "tanh": Function(ACTIVATIONS["tanh"].sym_forward, (1,)),

@@ -153,7 +153,8 @@ class ExpressionQuestion:
     of_name: str = ""
     wrt: str = ""
     general: bool = False  # chain with the inner derivatives left as symbols (product/quotient rule)
-    forms: tuple = ()  # equivalent forms of a derivative to show and verify
+    forms: tuple = ()  # chain: the form the question asks to show (checked, printed as written)
+    via: tuple = ()  # derivative: the function as the question also writes it; each is differentiated
     claims: tuple[Claim, ...] = ()
     answer: str = ""
     note: str = ""

@@ -12,7 +12,7 @@ from .validate import Checker, _describe
 
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "variables", "functions", "definitions",
             "point", "samples", "rounding", "symbols", "questions"}
-QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "general", "forms", "claims", "answer", "note"}
+QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "general", "forms", "via", "claims", "answer", "note"}
 CLAIM_KEYS = {"where", "statement", "lhs", "derivative_of", "rhs", "variable"}
 ASKS = {
     "derivative": {"of", "wrt"},
@@ -146,11 +146,19 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
         inner = defined + [derivative_symbol(n, v) for n in defined + variables for v in variables]
         forms = tuple(f for f in (formulas.parse(t, f"{p}.forms[{j}]", extra=inner) for j, t in enumerate(
             forms_raw if isinstance(forms_raw, list) else [forms_raw])) if f is not None)
+        if ask == "derivative" and "forms" in d:
+            c.fail(f"{p}.forms", "a derivative's forms are derived by the generator, not given; to "
+                                 "differentiate the function as the question writes it, list that form under 'via'")
+        via_raw = d.get("via", [])
+        via = tuple(f for f in (formulas.parse(t, f"{p}.via[{j}]", extra=defined) for j, t in enumerate(
+            via_raw if isinstance(via_raw, list) else [via_raw])) if f is not None)
+        if via and ask != "derivative":
+            c.fail(f"{p}.via", "expected only on a question with ask: derivative")
         out.append(ExpressionQuestion(
             number=c.text(c.required(d, "number", p), f"{p}.number", default=""),
             text=c.text(d.get("text", ""), f"{p}.text", default=""),
             ask=ask, of=of, of_name=of_name, wrt=wrt if isinstance(wrt, str) else "",
-            general=bool(general), forms=forms,
+            general=bool(general), forms=forms, via=via,
             claims=_claims(c, d.get("claims", []), f"{p}.claims", formulas, variables),
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
             note=c.text(d.get("note", ""), f"{p}.note", default="")))

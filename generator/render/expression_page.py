@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from ..problem.validate_expression import derivative_symbol
+from ..solve import derivation as dv
 from ..solve.expression import (ChainRule, Claims, Derivative, ExpressionSolution, GraphDrawing,
                                 ProseAnswer)
 from . import numbers as num
 from .markdown import display_blocks
-from .site import question_heading
+from .site import anchor, question_heading
+from .symbols import fill
 from .page import _display, _indent
 
 GRAPH_SVG = "computation-graph.svg"
@@ -32,6 +36,8 @@ def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
         parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+    if r.notes:
+        parts.append("\n".join(r.notes) + "\n")
     return display_blocks("\n".join(parts))
 
 
@@ -40,6 +46,7 @@ class _Renderer:
         self.s, self.p = solution, solution.problem
         self.figs = self.p.significant_figures
         self.assets = asset_dir
+        self.notes: list[str] = []  # footnotes: how each marked equation was checked
         names = [v for v in self.p.variables] + [d.name for d in self.p.definitions]
         self.names = {sp.Symbol(n): self.p.symbols.get(n, _default_latex(n)) for n in names}
         for n in names:
@@ -96,25 +103,56 @@ class _Renderer:
 
     def _derivative(self, q, a: Derivative) -> str:
         x = self.sym(q.wrt)
-        rows = [f"f({x}) &= {self.tex(a.function)}", f"f'({x}) &= {self.tex(a.derivative)}"]
-        shown = {self.tex(a.derivative)}
-        for form in a.forms:  # each verified equal to f' by the solver; each shown once
-            if self.tex(form) not in shown:
-                rows.append(f"&= {self.tex(form)}")
-                shown.add(self.tex(form))
-        text = _display(*rows)
-        table = [f"| \\({x}\\) | \\(f'({x})\\) | central difference | relative error |",
-                 "|---|---|---|---|"]
-        for smp in a.samples:
-            table.append(f"| \\({num.fraction(smp.x)}\\) | \\({self.n(smp.value)}\\) | "
-                         f"\\({self.n(smp.check.numeric)}\\) | \\({num.number(smp.check.rel_error, 2)}\\) |")
-        text += "\nChecked at the sample points:\n\n" + "\n".join(table) + "\n"
+        name = _op_name(a.derivations[0].op)
+        prime = f"{name}'({x})" if name else f"f'({x})"
+        text = ""
+        for k, d in enumerate(a.derivations):
+            if len(a.derivations) > 1:
+                text += f"Written as \\({self.tex(d.lines[0].expr.expr)}\\):\n\n"
+            text += self.derivation(prime, d, f"{anchor(q.number)}-{k + 1}")
+        point = num.fraction(a.at)
+        at = prime.replace(f"({x})", f"({point})")
+        equals = num.equals(a.value, a.exact, self.figs)
+        shown = sp.latex(a.at_form, symbol_names=self.names, order="none")
+        rows = [f"{at} &= {shown} {equals}" if shown != num.exact(a.exact) else f"{at} &{equals}"]
+        text += (f"At \\({x} = {point}\\), the point where this page works its numbers:\n\n" + _display(*rows)
+                 + self.mark(f"{anchor(q.number)}-at",
+                             f"The value at \\({x} = {point}\\) was compared with a central finite "
+                             f"difference of \\({f'{name}({x})' if name else self.tex(a.function)}\\): relative error below "
+                             f"\\({_bound(a.check.rel_error)}\\)."))
+        checked = ", ".join(f"\\({num.fraction(smp.x)}\\)" for smp in a.samples)
+        text += (f"\nThe derivative was also compared with central finite differences at {checked}: "
+                 f"relative error below \\({_bound(max((smp.check.rel_error for smp in a.samples), default=0))}\\).\n")
         for k in a.kinks:
+            op = a.derivations[0].op
+            convention = f"\\({op.convention}\\)" if op is not None and op.convention else \
+                f"\\({prime.replace(f'({x})', f'({num.fraction(k.x)})')} := {self.n(k.value)}\\)"
             text += (f"\nAt \\({x} = {num.fraction(k.x)}\\) the function has a kink and no derivative: the "
                      f"one-sided derivatives are \\({self.n(k.check.left)}\\) (left) and "
                      f"\\({self.n(k.check.right)}\\) (right). Any value between them is a subgradient; "
-                     f"this site uses \\(f'({num.fraction(k.x)}) := {self.n(k.value)}\\).\n")
+                     f"this site uses {convention}, the convention of the op table.\n")
         return text
+
+    def derivation(self, lhs: str, d: dv.Derivation, key: str) -> str:
+        """The lines of a derivation, each with the rules that justify it, and its check mark."""
+        rows = [self.line(lhs if i == 0 else "", line) for i, line in enumerate(d.lines)]
+        text = _display(*rows) + self.mark(key, _proof_note(d.lines))
+        for k, ending in enumerate(d.endings):
+            start = d.lines[d.rules_end - 1]
+            text += ("\nThe same line also gives a closed form:\n\n"
+                     + _display(f"{lhs} &= {self.tex(start.expr)}", *[self.line("", e) for e in ending])
+                     + self.mark(f"{key}-{k + 1}", _proof_note(ending)))
+        return text
+
+    def line(self, lhs: str, line: dv.Line) -> str:
+        because = _because(line.rules)
+        tex = sp.latex(line.expr, symbol_names=self.names, order="none") if line.ordered else self.tex(line.expr)
+        return f"{lhs} &= {tex}" + (rf" && {because}" if because else "")
+
+    def mark(self, key: str, note: str) -> str:
+        """A small check mark after an equation; how it was checked goes to a footnote."""
+        self.notes.append(f"[^{key}]: {note}")
+        return f'\n<small class="checked" title="Checked: see the note">✓ checked</small>[^{key}]\n\n'
 
     def _chainrule(self, q, a: ChainRule) -> str:
         of, wrt = self.sym(a.of), self.sym(a.wrt)
@@ -180,6 +218,86 @@ class _Renderer:
 
     def _proseanswer(self, q, a: ProseAnswer) -> str:
         return a.text.strip() + "\n"
+
+
+def _op_name(op) -> str:
+    """The op's name as printed, from its entry's LaTeX, e.g. \\sigma; "" when it has none."""
+    if op is None or not op.latex.endswith(r"\left({a}\right)"):
+        return ""
+    return op.latex[: -len(r"\left({a}\right)")]
+
+
+RULE_TEX = {  # rules named by the derivation engine, as printed beside a line
+    "hyperbolic cosine": r"\cosh x = \tfrac{1}{2}\left(e^{x} + e^{-x}\right)",
+    "hyperbolic secant": r"\operatorname{sech} x = 1/\cosh x",
+}
+
+
+def _rule_tex(rule: dv.Rule) -> str:
+    """Why a line holds, as LaTeX for the right-hand column; the op's wording from its entry."""
+    if rule.name == "the derivative asked":
+        return ""
+    if rule.op is not None:
+        name = _op_name(rule.op)
+        law = f"{name}'(u) = {fill(rule.op.latex_derivative_in_a, a='u')}"
+        if rule.name == "definition":
+            return rf"\text{{definition of }} {name}"
+        if rule.name == "kink convention":
+            return rf"\text{{at the kink: }} {rule.op.convention}"
+        if rule.name == "derivative of the activation":
+            return law
+        if rule.name == "the op table's form, written out":
+            return rf"{law}\text{{, with }} {name} \text{{ written out}}"
+        return rf"\text{{the op table's form }} {law}"
+    return RULE_TEX.get(rule.name, rf"\text{{{rule.name}}}")
+
+
+def _because(rules) -> str:
+    """The rules of one line: plain names run together in one \\text, op laws as formulas."""
+    parts, words = [], []
+    for rule in rules:
+        tex = _rule_tex(rule)
+        if tex.startswith(r"\text{") and tex.endswith("}") and tex.count("{") == 1:
+            words.append(tex[len(r"\text{"):-1])
+            continue
+        if words:
+            parts.append(rf"\text{{{', '.join(words)}}}")
+            words = []
+        if tex:
+            parts.append(tex)
+    if words:
+        parts.append(rf"\text{{{', '.join(words)}}}")
+    return r",\ ".join(parts)
+
+
+def _proof_note(lines) -> str:
+    """How the lines of a derivation were checked, in one sentence for a footnote."""
+    by_sympy = sum(1 for ln in lines if ln.proof == "sympy")
+    by_points = sum(1 for ln in lines if ln.proof == "points")
+    parts = []
+    if by_sympy:
+        parts.append(f"{_count(by_sympy, 'line')} by sympy (the difference from the line before, with "
+                     "sympy's own derivatives in place of each \\(\\frac{d}{dx}\\), simplifies to 0)")
+    if by_points:
+        parts.append(f"{_count(by_points, 'line')} that sympy could not decide, in float64 at "
+                     f"{dv.RANDOM_POINTS} seeded random points of \\([-{dv.RANDOM_RANGE:g}, {dv.RANDOM_RANGE:g}]\\), "
+                     f"where it agrees with the line before to a relative \\(10^{{{_exponent(dv.STEP_TOL)}}}\\)")
+    return "Each line was checked against the line before it: " + "; ".join(parts) + "."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{'one' if n == 1 else n} {noun}{'' if n == 1 else 's'}"
+
+
+def _exponent(tol: float) -> int:
+    return round(math.log10(tol))
+
+
+def _bound(error: float) -> str:
+    """A bound for a measured error, never the noise itself: 10^-k just above it."""
+    if error <= 0:
+        return "10^{-15}"
+    return f"10^{{{min(-1, math.floor(math.log10(error)) + 1)}}}"
 
 
 def _default_latex(name: str) -> str:

@@ -12,6 +12,7 @@ from ..graph.expression import ExprGraph, build_expression_graph
 from ..problem.spec import Claim, ExpressionProblem, ExpressionQuestion
 from ..problem.validate_expression import derivative_symbol
 from . import finite_diff as fd
+from .derivation import Derivation, Line, derive, prove_equal, prove_lines
 from .evaluate import NotNumeric, evaluate, kink_side
 from .symbolic import exact, is_zero, simplify
 
@@ -30,8 +31,13 @@ class Sample:
 @dataclass(frozen=True)
 class Derivative:
     function: sp.Expr  # f, in the variables
-    derivative: sp.Expr  # f', simplified
-    forms: tuple[sp.Expr, ...]  # equal forms the page also shows (each verified)
+    derivative: sp.Expr  # f', the last line of the first derivation
+    derivations: tuple[Derivation, ...]  # one per way of writing f; every line proved
+    at: Fraction  # the problem's point
+    at_form: sp.Expr  # f'(point) with the point substituted, before simplifying
+    value: float  # f'(point)
+    exact: sp.Expr
+    check: fd.Check  # at the point
     samples: tuple[Sample, ...]
     kinks: tuple[Sample, ...]  # samples that sit on a kink (one-sided checks)
 
@@ -149,11 +155,10 @@ class _Context:
     def _derivative(self, q: ExpressionQuestion) -> Derivative:
         x = sp.Symbol(q.wrt)
         f = self.g.expand(q.of)
-        d = simplify(sp.diff(f, x))
-        forms = tuple(self.g.expand(form) for form in q.forms)
-        for form, shown in zip(forms, q.forms):
-            if not _same(form, d, q.wrt, self.p.samples):
-                raise self.fail(q, f"the form {shown} given in the problem file is not the derivative {d}")
+        derivations = tuple(self.derivation(q, f, x, start) for start in (q.via or (None,)))
+        d = derivations[0].result
+        for other in derivations[1:]:
+            prove_equal(d, other.result, f"{self.p.path}: question {q.number}: the derivations' results")
         samples, kinks = [], []
         for x0 in self.p.samples:
             env = dict(_env(self.p), **{q.wrt: float(x0)})
@@ -168,7 +173,33 @@ class _Context:
                 c = fd.check(f"d/d{q.wrt} {f} at {q.wrt}={k}", value, _probe(f, q.wrt, env), float(k))
                 self.checks.append(c)
                 kinks.append(Sample(k, value, c))
-        return Derivative(f, d, tuple(q.forms), tuple(samples), tuple(kinks))
+        at = self.p.point[q.wrt]
+        env = _env(self.p)
+        value = evaluate(d, env)
+        c = fd.check(f"d/d{q.wrt} {f} at {q.wrt}={at}", value, _probe(f, q.wrt, env), float(at))
+        self.checks.append(c)
+        with sp.evaluate(False):  # f'(point) as the last line writes it, e.g. sigma(1) (1 - sigma(1))
+            at_form = d.xreplace({x: exact(at)})
+        if d.subs(x, exact(at)).is_Rational:  # e.g. a piecewise derivative: its branch's number
+            at_form = d.subs(x, exact(at))
+        exact_value = simplify(at_form.doit().rewrite(sp.exp))
+        return Derivative(f, d, derivations, at, at_form, value, exact_value, c,
+                          tuple(samples), tuple(kinks))
+
+    def derivation(self, q: ExpressionQuestion, f: sp.Expr, x: sp.Symbol, start: sp.Expr | None) -> Derivation:
+        """f' by the rules from ``start`` (checked equal to f first); every line proved."""
+        where = f"{self.p.path}: question {q.number}"
+        if start is not None:
+            prove_equal(f, start, f"{where}: the form {start} of {f}")
+        try:
+            d = derive(f, x, start)
+        except ValueError as err:
+            raise self.fail(q, f"cannot derive d/d{x} {f} by the rules: {err}") from None
+        d0 = sp.Derivative(f, x)
+        lines = prove_lines(d0, d.lines, f"{where}: the derivation of d/d{x} {f}")
+        endings = tuple(prove_lines(d.lines[d.rules_end - 1].expr, e, f"{where}: the derivation of d/d{x} {f}")
+                        for e in d.endings)
+        return Derivation(d.function, d.wrt, d.op, lines, endings, d.rules_end)
 
     # ------------------------------------------------------------ chain rule through the definitions
 
