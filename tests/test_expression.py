@@ -135,10 +135,17 @@ def test_chain_of_an_undefined_name_is_rejected(tmp_path):
 
 
 def test_a_wrong_form_in_the_file_stops_the_build(tmp_path):
-    q = {"number": "1", "ask": "derivative", "of": "sigma(x)", "wrt": "x", "forms": ["sigma(x)^2"]}
+    q = {"number": "1", "ask": "derivative", "of": "sigma(x)", "wrt": "x", "via": ["sigma(x)^2"]}
     path = write_problem(tmp_path, _problem(questions=[q]))
-    with pytest.raises(VerificationError, match="is not the derivative"):
+    with pytest.raises(VerificationError, match=r"question 1: the form sigma\(x\)\*\*2 of sigma\(x\)"):
         solve_file(path)
+
+
+def test_a_derivative_typed_into_the_file_is_rejected(tmp_path):
+    q = {"number": "1", "ask": "derivative", "of": "sigma(x)", "wrt": "x", "forms": ["sigma(x)*(1 - sigma(x))"]}
+    path = write_problem(tmp_path, _problem(questions=[q]))
+    with pytest.raises(ProblemFileError, match=r"questions\[0\]\.forms: a derivative's forms are derived"):
+        load_problem(path, tmp_path)
 
 
 def test_problem_files_are_plain_yaml():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import sympy as sp
+
 from ..errors import Issue
 from .expr import ParseError, parse_expression
 from .spec import Claim, Definition, ExpressionProblem, ExpressionQuestion
@@ -144,8 +146,9 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
         forms_raw = d.get("forms", [])
         # a general chain's forms may use the inner derivatives, e.g. du_dx
         inner = defined + [derivative_symbol(n, v) for n in defined + variables for v in variables]
-        forms = tuple(f for f in (formulas.parse(t, f"{p}.forms[{j}]", extra=inner) for j, t in enumerate(
-            forms_raw if isinstance(forms_raw, list) else [forms_raw])) if f is not None)
+        with sp.evaluate(False):  # kept as the question writes it: shown in that order
+            forms = tuple(f for f in (formulas.parse(t, f"{p}.forms[{j}]", extra=inner) for j, t in enumerate(
+                forms_raw if isinstance(forms_raw, list) else [forms_raw])) if f is not None)
         if ask == "derivative" and "forms" in d:
             c.fail(f"{p}.forms", "a derivative's forms are derived by the generator, not given; to "
                                  "differentiate the function as the question writes it, list that form under 'via'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import sympy as sp
 
@@ -113,7 +114,7 @@ class _Renderer:
         point = num.fraction(a.at)
         at = prime.replace(f"({x})", f"({point})")
         equals = num.equals(a.value, a.exact, self.figs)
-        shown = sp.latex(a.at_form, symbol_names=self.names, order="none")
+        shown = self.ordered(a.at_form)
         rows = [f"{at} &= {shown} {equals}" if shown != num.exact(a.exact) else f"{at} &{equals}"]
         text += (f"At \\({x} = {point}\\), the point where this page works its numbers:\n\n" + _display(*rows)
                  + self.mark(f"{anchor(q.number)}-at",
@@ -146,8 +147,20 @@ class _Renderer:
 
     def line(self, lhs: str, line: dv.Line) -> str:
         because = _because(line.rules)
-        tex = sp.latex(line.expr, symbol_names=self.names, order="none") if line.ordered else self.tex(line.expr)
+        tex = self.ordered(line.expr) if line.ordered else self.tex(line.expr)
         return f"{lhs} &= {tex}" + (rf" && {because}" if because else "")
+
+    def ordered(self, expr: sp.Expr) -> str:
+        """An expression built in the op table's order: its top-level terms or factors kept in order."""
+        if expr.is_Add:
+            out = ""
+            for k, term in enumerate(expr.args):
+                tex = self.tex(term)
+                out += tex if k == 0 else (f" {tex}" if tex.startswith("-") else f" + {tex}")
+            return out
+        if expr.is_Mul:
+            return " ".join(self.factor(f) for f in expr.args)
+        return self.tex(expr)
 
     def mark(self, key: str, note: str) -> str:
         """A small check mark after an equation; how it was checked goes to a footnote."""
@@ -157,35 +170,103 @@ class _Renderer:
     def _chainrule(self, q, a: ChainRule) -> str:
         of, wrt = self.sym(a.of), self.sym(a.wrt)
         lhs = rf"\frac{{d{of}}}{{d{wrt}}}"
+        general_before = self.other_chain(q, a, general=True, before=True)
+        instance_elsewhere = self.other_chain(q, a, general=False, before=False)
+        text = ""
+        if a.general is not None:
+            text += self.general_formula(q, a, lhs, general_before)
+            if instance_elsewhere is not None:  # said once, where the general formula first appears
+                return text + ("" if general_before is not None else
+                               f"\nThe instance, with the definitions above and numbers, is worked in "
+                               f"{self.link(instance_elsewhere)}.\n")
+            text += "\nThe instance, with the definitions above:\n\n"
+        elif general_before is not None:
+            text += f"With the formula of {self.link(general_before)}:\n\n"
+        return text + self.instance(q, a, lhs)
+
+    def other_chain(self, q, a: ChainRule, general: bool, before: bool):
+        """Another chain question on the same derivative: a general one before, or an instance."""
+        for other, answer in self.s.answers:
+            if other is q:
+                if before:
+                    return None
+                continue
+            if isinstance(answer, ChainRule) and (answer.of, answer.wrt) == (a.of, a.wrt) \
+                    and (answer.general is not None) == general:
+                return other
+        return None
+
+    def link(self, q) -> str:
+        return f"[Question {q.number}](#{anchor(q.number)})"
+
+    def general_formula(self, q, a: ChainRule, lhs: str, before) -> str:
+        """The chain rule through ``of``'s direct inputs, then with their partial derivatives."""
+        of, wrt = self.sym(a.of), self.sym(a.wrt)
+        formula = self.s.graph.node(a.of).formula
+        inputs = [i for i, _ in a.inner]
+        d = {i: rf"\frac{{d{self.sym(i)}}}{{d{wrt}}}" for i in inputs}
+        with_partials = " + ".join(d[i] if partial == 1 else f"{self.factor(partial)} {d[i]}" for i, partial in a.inner)
+        because = rf"\text{{partial derivatives of }} {of} = {self.tex(formula)}"
+        rows, notes = [], []
+        if before is None:
+            family = _family(inputs)
+            terms = " + ".join(rf"\frac{{\partial {of}}}{{\partial {self.sym(i)}}} {d[i]}" for i in inputs)
+            if family is not None:
+                stem = self.p.symbols.get(family, _default_latex(family))
+                rows.append(rf"{lhs} &= \sum_{{i=1}}^{{n}} \frac{{\partial {of}}}{{\partial {stem}_i}} "
+                            rf"\frac{{d{stem}_i}}{{d{wrt}}} && \text{{multivariate chain rule}}")
+                rows.append(rf"&= {terms} && n = {len(inputs)}")
+            else:
+                rows.append(rf"{lhs} &= {terms} && \text{{multivariate chain rule}}")
+            notes.append(f"the chain rule was checked by sympy for an arbitrary function of {len(inputs)} "
+                         f"inputs that depend on \\({wrt}\\)")
+            rows.append(rf"&= {with_partials} && {because}")
+            text = ""
+        else:
+            text = f"From {self.link(before)}, with the partial derivatives of \\({of} = {self.tex(formula)}\\):\n\n"
+            rows.append(rf"{lhs} &= {with_partials} && {because}")
+        notes.append("the line with the partial derivatives, with " + _names_list([f"\\({self.sym(i)}\\)" for i in inputs])
+                     + f" arbitrary functions of \\({wrt}\\), was proved equal to sympy's derivative")
+        why = ""
+        for form in a.forms:
+            shown = sp.latex(form, symbol_names=self.names, order="none")
+            rows.append(rf"&= {shown} && \text{{{_rearranged(form, a.general)}}}")
+            notes.append("the last line was proved equal to the line before (their difference expands to 0)")
+            why = self.why(a, formula, form)
+        text += _display(*rows) + self.mark(f"{anchor(q.number)}-general", _sentence(notes))
+        return text + why + ("\n" if why else "")
+
+    def why(self, a: ChainRule, formula: sp.Expr, form: sp.Expr) -> str:
+        """One sentence: where the asked form comes from."""
+        of, wrt = self.sym(a.of), self.sym(a.wrt)
+        partials = _names_list([rf"\(\frac{{\partial {of}}}{{\partial {self.sym(i)}}} = {self.tex(p)}\)"
+                                for i, p in a.inner])
+        how = _rearranged(form, a.general)
+        return (f"\n*Why:* the partial derivatives of \\({of} = {self.tex(formula)}\\) are {partials}; put into the "
+                f"chain rule they give the line before the last, and the last line is the same sum "
+                f"{'with its terms in the order the question writes them' if how.startswith('the same terms') else 'over a common denominator'}"
+                f", which is the form asked.\n")
+
+    def instance(self, q, a: ChainRule, lhs: str) -> str:
+        """The paths from wrt to of, their products of local derivatives, the result and its value."""
+        of, wrt = self.sym(a.of), self.sym(a.wrt)
         names = " + ".join(" ".join(rf"\frac{{\partial {self.sym(f.out)}}}{{\partial {self.sym(f.inp)}}}"
                                     for f in path) for path in a.paths)
-        rows = [f"{lhs} &= {names}"]
-        rows.append("&= " + " + ".join(" \\cdot ".join(self.factor(f.partial) for f in path)
-                                        for path in a.paths))
+        rows = [f"{lhs} &= {names}",
+                "&= " + " + ".join(" \\cdot ".join(self.factor(f.partial) for f in _unit_free(path)) for path in a.paths),
+                f"&= {self.tex(a.composite)}"]
         text = (f"\\({of}\\) depends on \\({wrt}\\) along {len(a.paths)} path"
                 f"{'s' if len(a.paths) != 1 else ''}; the multivariate chain rule adds one product of "
                 "local derivatives per path.\n\n")
-        if a.general is not None:
-            text += ("Leaving the inner derivatives as they are, the chain rule through "
-                     f"\\({of}\\)'s direct inputs reads\n\n"
-                     + _display(
-                         f"{lhs} &= " + " + ".join(
-                             rf"\frac{{\partial {of}}}{{\partial {self.sym(i)}}} \frac{{d{self.sym(i)}}}{{d{wrt}}}"
-                             for i, _ in a.inner),
-                         "&= " + " + ".join(
-                             f"{self.factor(partial)} \\frac{{d{self.sym(i)}}}{{d{wrt}}}" for i, partial in a.inner),
-                         *[f"&= {self.tex(form)}" for form in a.forms])
-                     + "\nsympy confirms it with the inputs as arbitrary functions of "
-                       f"\\({wrt}\\) (the difference simplifies to 0).\n\nWith the definitions above:\n\n")
-        rows.append(f"&= {self.tex(a.composite)}")
+        how = ("proved equal by sympy to the derivative of the composite function (their difference simplifies to 0)"
+               if a.proof == "sympy" else "equal to the derivative of the composite function at every sample point")
+        note = f"The sum over the paths, with the definitions put in, was {how}"
         if a.value == a.value:  # not NaN: the computation has numbers
             rows.append(f"\\left.{lhs}\\right|_{{{wrt} = {num.fraction(self.p.point[a.wrt])}}} "
                         f"&{num.equals(a.value, a.exact, self.figs)}")
-            text += _display(*rows)
-            text += (f"\n*Check:* central difference \\({self.n(a.check.numeric)}\\), relative error "
-                     f"\\({num.number(a.check.rel_error, 2)}\\).\n")
-        else:
-            text += _display(*rows)
+            note += (f"; its value agrees with a central finite difference to a relative error below "
+                     f"\\({_bound(a.check.rel_error)}\\)")
+        text += _display(*rows) + self.mark(f"{anchor(q.number)}-instance", note + ".")
         route = " and ".join(" → ".join([a.wrt] + [f.out for f in reversed(path)]) for path in a.paths)
         return text + "\n" + self.figure(
             path_svg_name(a), f"Computation graph with the paths {route} highlighted; each highlighted "
@@ -193,9 +274,14 @@ class _Renderer:
 
     def _claims(self, q, a: Claims) -> str:
         parts = []
-        for r in a.results:
+        for k, r in enumerate(a.results):
             c = r.claim
             v = self.sym(c.variable)
+            if r.derivation is not None:  # the derivative judged against, derived first
+                name = _op_name(r.derivation.op)
+                prime = f"{name}'({v})" if name else f"f'({v})"
+                parts.append(f"The derivative of \\({self.tex(r.derivation.function)}\\), by the rules:\n\n"
+                             + self.derivation(prime, r.derivation, f"{anchor(q.number)}-claim-{k + 1}"))
             if r.holds:
                 how = "sympy reduces the difference to 0" if r.symbolic_zero else \
                     f"both sides agree at every sample point"
@@ -250,6 +336,38 @@ def _rule_tex(rule: dv.Rule) -> str:
             return rf"{law}\text{{, with }} {name} \text{{ written out}}"
         return rf"\text{{the op table's form }} {law}"
     return RULE_TEX.get(rule.name, rf"\text{{{rule.name}}}")
+
+
+def _unit_free(path):
+    """The factors of a path's product without the factors 1 (all of them if all are 1)."""
+    kept = [f for f in path if f.partial != 1]
+    return kept or list(path[:1])
+
+
+def _family(inputs: list[str]) -> str | None:
+    """The common stem when the inputs are x1, x2, ..., xn (n >= 2), written as a sum over i."""
+    found = [re.fullmatch(r"([A-Za-z]+)(\d+)", i) for i in inputs]
+    if len(inputs) < 2 or not all(found) or len({m.group(1) for m in found}) != 1:
+        return None
+    return found[0].group(1) if [int(m.group(2)) for m in found] == list(range(1, len(inputs) + 1)) else None
+
+
+def _rearranged(form: sp.Expr, general: sp.Expr) -> str:
+    """How the asked form differs from the chain rule's sum: term order, or a common denominator."""
+    terms = sorted(sp.Add.make_args(sp.expand(form.doit())), key=sp.default_sort_key)
+    if terms == sorted(sp.Add.make_args(sp.expand(general)), key=sp.default_sort_key) \
+            and len(sp.Add.make_args(form)) == len(terms):
+        return "the same terms, in the order asked"
+    return "over a common denominator"
+
+
+def _names_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sentence(parts: list[str]) -> str:
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def _because(rules) -> str:

@@ -230,7 +230,7 @@ def derive(function: sp.Expr, x: sp.Symbol, start: sp.Expr | None = None) -> Der
         if not result.atoms(sp.Function) - result.atoms(sp.exp) and not result.has(sp.Piecewise):  # in exponentials
             split = _split_fraction(result)  # in exponentials: toward the op's form, written out
             if split is not None:
-                main.append(Line(split, (Rule("split the fraction"),)))
+                main.append(Line(split, (Rule("split the fraction"),), ordered=True))
             with sp.evaluate(False):
                 written = target.xreplace({function: function.rewrite(sp.exp)})
             if written.doit() != main[-1].expr and written != target:
@@ -254,8 +254,10 @@ def _split_fraction(e: sp.Expr) -> sp.Expr | None:
     num, den = sp.fraction(e)
     if den == 1 or not num.is_Add:
         return None
-    split = sp.Add(*[t / den for t in num.args])
-    return split if any(not (t / den).has(den) for t in num.args) else None
+    terms = [t / den for t in num.args]
+    if all(t.has(den) for t in terms):
+        return None
+    return sp.Add(*sorted(terms, key=lambda t: not t.is_Number), evaluate=False)  # 1 - ..., as read
 
 
 def _hyperbolic(result: sp.Expr) -> list[Line]:

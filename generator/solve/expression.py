@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -63,6 +63,7 @@ class ChainRule:
     value: float
     exact: sp.Expr
     check: fd.Check
+    proof: str  # how the sum over paths was shown equal to the derivative: "sympy" or "points"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ClaimResult:
     holds: bool
     symbolic_zero: bool  # sympy reduced lhs - rhs to 0
     counterexample: tuple[Fraction, float, float] | None  # (x, lhs, rhs) where they differ
+    derivation: Derivation | None = None  # the derivative judged against, derived line by line
 
 
 @dataclass(frozen=True)
@@ -210,15 +212,16 @@ class _Context:
         general = sum((partial * sp.Symbol(derivative_symbol(i, q.wrt)) for i, partial in inner), sp.Integer(0))
         composite = simplify(sp.diff(self.g.expand(sp.Symbol(q.of_name)), sp.Symbol(q.wrt)))
         by_paths = sum((sp.Mul(*[f.partial for f in path]) for path in found), sp.Integer(0))
-        if not is_zero(self.g.expand(by_paths) - composite) and not _same(
-                self.g.expand(by_paths), composite, q.wrt, self.p.samples):
+        proof = "sympy" if is_zero(self.g.expand(by_paths) - composite) else "points"
+        if proof == "points" and not _same(self.g.expand(by_paths), composite, q.wrt, self.p.samples):
             raise self.fail(q, f"the chain-rule sum {by_paths} does not equal the derivative {composite}")
         if q.general:
+            self._check_chain_rule(q, len(top.inputs))
             self._check_general(q, top.formula, top.inputs, general)
-        for form in q.forms:
+        for form in q.forms:  # the form the question asks to show, as it writes it (unevaluated)
             target = general if q.general else by_paths
-            if not is_zero(form - target):
-                raise self.fail(q, f"the form {form} given in the problem file is not {target}")
+            if not is_zero(sp.expand(form.doit() - target)):
+                raise self.fail(q, f"the form {form} the question asks for is not {target}")
         exact_value = _exact_at(composite, self.p.point)
         value = sum((_product(f.value for f in path) for path in found), 0.0)
         env = _env(self.p)
@@ -226,7 +229,18 @@ class _Context:
                      _probe(self.g.expand(sp.Symbol(q.of_name)), q.wrt, env), env[q.wrt])
         self.checks.append(c)
         return ChainRule(q.of_name, q.wrt, tuple(tuple(p) for p in found), inner,
-                         general if q.general else None, composite, q.forms, value, exact_value, c)
+                         general if q.general else None, composite, q.forms, value, exact_value, c, proof)
+
+    def _check_chain_rule(self, q: ExpressionQuestion, n: int) -> None:
+        """The multivariate chain rule itself, for an arbitrary f of n inputs that depend on wrt."""
+        w = sp.Symbol(q.wrt)
+        inner = [sp.Function(f"X{i}_")(w) for i in range(1, n + 1)]
+        slots = sp.symbols(f"a1:{n + 1}")
+        f = sp.Function("F_")
+        by_rule = sum((sp.diff(f(*slots), slots[i]).subs(dict(zip(slots, inner))) * sp.diff(inner[i], w)
+                       for i in range(n)), sp.Integer(0))
+        if not is_zero(sp.diff(f(*inner), w) - by_rule):
+            raise self.fail(q, "the multivariate chain rule does not match sympy's derivative")
 
     def _check_general(self, q: ExpressionQuestion, formula: sp.Expr, inputs: tuple[str, ...],
                        general: sp.Expr) -> None:
@@ -280,13 +294,19 @@ class _Context:
     # ------------------------------------------------------------ claims the handout makes
 
     def _claims(self, q: ExpressionQuestion) -> Claims:
+        derived = {self.g.expand(other.of) for other in self.p.questions if other.ask == "derivative"}
         results = []
         for claim in q.claims:
             lhs = claim.lhs
             if claim.lhs_is_derivative_of is not None:
                 lhs = simplify(sp.diff(claim.lhs_is_derivative_of, sp.Symbol(claim.variable)))
                 self._check_claim_derivative(claim, lhs)
-            results.append(_judge(claim, lhs, self.p.samples))
+            result = _judge(claim, lhs, self.p.samples)
+            f = claim.lhs_is_derivative_of
+            if f is not None and f not in derived:  # derived here once; elsewhere on the page already
+                derived.add(f)
+                result = replace(result, derivation=self.derivation(q, f, sp.Symbol(claim.variable), None))
+            results.append(result)
         return Claims(tuple(results))
 
     def _check_claim_derivative(self, claim: Claim, lhs: sp.Expr) -> None:
