@@ -17,7 +17,7 @@ from generator.problem.expr import MAX_DEPTH, MAX_LENGTH, ParseError, parse_expr
 
 x, y, w, b, x1, x2 = sp.symbols("x y w b x1 x2")
 VARS = ["x", "y", "w", "b", "x1", "x2"]
-FUNCS = "sin, cos, tan, exp, log, sqrt, tanh, sigma, sigmoid, relu"
+FUNCS = "sin, cos, tan, exp, sinh, cosh, log, sqrt, tanh, sigma, sigmoid, relu"
 
 
 def parse(text: str, variables=("x",), functions=()):

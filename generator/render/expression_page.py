@@ -214,23 +214,23 @@ class _Renderer:
             if family is not None:
                 stem = self.p.symbols.get(family, _default_latex(family))
                 rows.append(rf"{lhs} &= \sum_{{i=1}}^{{n}} \frac{{\partial {of}}}{{\partial {stem}_i}} "
-                            rf"\frac{{d{stem}_i}}{{d{wrt}}} && \text{{multivariate chain rule}}")
-                rows.append(rf"&= {terms} && n = {len(inputs)}")
+                            rf"\frac{{d{stem}_i}}{{d{wrt}}} && " + _label(r"\text{multivariate chain rule}"))
+                rows.append(rf"&= {terms} && " + _label(f"n = {len(inputs)}"))
             else:
-                rows.append(rf"{lhs} &= {terms} && \text{{multivariate chain rule}}")
+                rows.append(rf"{lhs} &= {terms} && " + _label(r"\text{multivariate chain rule}"))
             notes.append(f"the chain rule was checked by sympy for an arbitrary function of {len(inputs)} "
                          f"inputs that depend on \\({wrt}\\)")
-            rows.append(rf"&= {with_partials} && {because}")
+            rows.append(rf"&= {with_partials} && {_label(because)}")
             text = ""
         else:
             text = f"From {self.link(before)}, with the partial derivatives of \\({of} = {self.tex(formula)}\\):\n\n"
-            rows.append(rf"{lhs} &= {with_partials} && {because}")
+            rows.append(rf"{lhs} &= {with_partials} && {_label(because)}")
         notes.append("the line with the partial derivatives, with " + _names_list([f"\\({self.sym(i)}\\)" for i in inputs])
                      + f" arbitrary functions of \\({wrt}\\), was proved equal to sympy's derivative")
         why = ""
         for form in a.forms:
             shown = sp.latex(form, symbol_names=self.names, order="none")
-            rows.append(rf"&= {shown} && \text{{{_rearranged(form, a.general)}}}")
+            rows.append(rf"&= {shown} && " + _label(rf"\text{{{_rearranged(form, a.general)}}}"))
             notes.append("the last line was proved equal to the line before (their difference expands to 0)")
             why = self.why(a, formula, form)
         text += _display(*rows) + self.mark(f"{anchor(q.number)}-general", _sentence(notes))
@@ -373,6 +373,10 @@ def _sentence(parts: list[str]) -> str:
 def _because(rules) -> str:
     """The rules of one line: plain names run together in one \\text, op laws as formulas."""
     parts, words = [], []
+    trivial = {"constant rule", "constant factor"}  # implied beside other rules: not listed then
+    if any(r.name not in trivial for r in rules):
+        rules = [r for r in rules if r.name not in trivial]
+    rules = _merge_rules(rules)
     for rule in rules:
         tex = _rule_tex(rule)
         if tex.startswith(r"\text{") and tex.endswith("}") and tex.count("{") == 1:
@@ -385,7 +389,29 @@ def _because(rules) -> str:
             parts.append(tex)
     if words:
         parts.append(rf"\text{{{', '.join(words)}}}")
-    return r",\ ".join(parts)
+    return _label(r",\ ".join(parts)) if parts else ""
+
+
+def _merge_rules(rules) -> list:
+    """'sum rule', 'chain rule' -> one rule named 'sum and chain rules'; others unchanged, in order."""
+    named = [r.name[: -len(" rule")] for r in rules if r.op is None and r.name.endswith(" rule")]
+    if len(named) < 2:
+        return list(rules)
+    merged = dv.Rule(", ".join(named[:-1]) + " and " + named[-1] + " rules")
+    out, placed = [], False
+    for r in rules:
+        if r.op is None and r.name.endswith(" rule"):
+            if not placed:
+                out.append(merged)
+                placed = True
+        else:
+            out.append(r)
+    return out
+
+
+def _label(tex: str) -> str:
+    """The reason beside a line, set smaller than the line itself."""
+    return rf"{{\small {tex}}}"
 
 
 def _proof_note(lines) -> str:
