@@ -188,3 +188,30 @@ def test_every_mark_has_its_footnote_and_no_tex_is_left(ROOT):
         assert f'id="fn:{key}"' in html
     notes = html.split('<div class="footnote">')[1]
     assert r"\(" not in notes and r"\frac" not in re.sub(r'<annotation[^>]*>.*?</annotation>', "", notes, flags=re.S)
+
+
+# ---------------------------------------------------------------- the engine on its own
+
+
+@pytest.mark.parametrize("f, rule, oracle", [
+    (sp.sin(x) * x**2, "product rule", lambda t: math.cos(t) * t * t + 2 * t * math.sin(t)),
+    (sp.sin(x) / x**2, "quotient rule", lambda t: math.cos(t) / t**2 - 2 * math.sin(t) / t**3),
+    (sp.exp(sp.cos(3 * x)), "exponential rule", lambda t: -3 * math.sin(3 * t) * math.exp(math.cos(3 * t))),
+    (sp.log(1 + x**2) * sp.cosh(x), "product rule",
+     lambda t: 2 * t / (1 + t * t) * math.cosh(t) + math.log(1 + t * t) * math.sinh(t)),
+])
+def test_the_rules_derive_other_functions_and_every_line_is_proved(f, rule, oracle):
+    way = derivation.derive(f, x)
+    assert rule in [r.name for r in way.lines[1].rules]  # the outer rule first, on its own line
+    lines = derivation.prove_lines(sp.Derivative(f, x), way.lines, "test")
+    assert all(ln.proof == "sympy" for ln in lines)
+    assert not way.result.has(sp.Derivative)
+    for t in (0.7, 1.9, -2.3):
+        assert value(way.result, t) == pytest.approx(oracle(t), rel=1e-12)
+
+
+def test_a_step_sympy_cannot_decide_is_compared_at_seeded_points():
+    step = sp.Piecewise((x, x > 0), (0, True))
+    assert derivation.prove_equal(step, (x + sp.Abs(x)) / 2, "test") == "points"
+    with pytest.raises(VerificationError, match=r"test: .*Abs\(x\).* is not equal to the line before"):
+        derivation.prove_equal(step, (x + sp.Abs(x)) / 2 + sp.Rational(1, 10**6), "test")

@@ -111,16 +111,8 @@ class _Renderer:
             if len(a.derivations) > 1:
                 text += f"Written as \\({self.tex(d.lines[0].expr.expr)}\\):\n\n"
             text += self.derivation(prime, d, f"{anchor(q.number)}-{k + 1}")
-        point = num.fraction(a.at)
-        at = prime.replace(f"({x})", f"({point})")
-        equals = num.equals(a.value, a.exact, self.figs)
-        shown = self.ordered(a.at_form)
-        rows = [f"{at} &= {shown} {equals}" if shown != num.exact(a.exact) else f"{at} &{equals}"]
-        text += (f"At \\({x} = {point}\\), the point where this page works its numbers:\n\n" + _display(*rows)
-                 + self.mark(f"{anchor(q.number)}-at",
-                             f"The value at \\({x} = {point}\\) was compared with a central finite "
-                             f"difference of \\({f'{name}({x})' if name else self.tex(a.function)}\\): relative error below "
-                             f"\\({_bound(a.check.rel_error)}\\)."))
+        text += self.point_value(prime, x, a.point, f"{name}({x})" if name else self.tex(a.function),
+                                 anchor(q.number))
         checked = ", ".join(f"\\({num.fraction(smp.x)}\\)" for smp in a.samples)
         text += (f"\nThe derivative was also compared with central finite differences at {checked}: "
                  f"relative error below \\({_bound(max((smp.check.rel_error for smp in a.samples), default=0))}\\).\n")
@@ -133,6 +125,18 @@ class _Renderer:
                      f"\\({self.n(k.check.right)}\\) (right). Any value between them is a subgradient; "
                      f"this site uses {convention}, the convention of the op table.\n")
         return text
+
+    def point_value(self, prime: str, x: str, v, function: str, key: str) -> str:
+        """f' at the page's point: the last line with the point put in, exact and rounded."""
+        point = num.fraction(v.at)
+        at = prime.replace(f"({x})", f"({point})")
+        equals = num.equals(v.value, v.exact, self.figs)
+        shown = self.ordered(v.form)
+        rows = [f"{at} &= {shown} {equals}" if shown != num.exact(v.exact) else f"{at} &{equals}"]
+        return (f"At \\({x} = {point}\\), the point where this page works its numbers:\n\n" + _display(*rows)
+                + self.mark(f"{key}-at", f"The value at \\({x} = {point}\\) was compared with a central "
+                                         f"finite difference of \\({function}\\): relative error below "
+                                         f"\\({_bound(v.check.rel_error)}\\)."))
 
     def derivation(self, lhs: str, d: dv.Derivation, key: str) -> str:
         """The lines of a derivation, each with the rules that justify it, and its check mark."""
@@ -280,8 +284,11 @@ class _Renderer:
             if r.derivation is not None:  # the derivative judged against, derived first
                 name = _op_name(r.derivation.op)
                 prime = f"{name}'({v})" if name else f"f'({v})"
-                parts.append(f"The derivative of \\({self.tex(r.derivation.function)}\\), by the rules:\n\n"
-                             + self.derivation(prime, r.derivation, f"{anchor(q.number)}-claim-{k + 1}"))
+                function = f"{name}({v})" if name else self.tex(r.derivation.function)
+                key = f"{anchor(q.number)}-claim-{k + 1}"
+                parts.append(f"The derivative of \\({function}\\), by the rules:\n\n"
+                             + self.derivation(prime, r.derivation, key)
+                             + self.point_value(prime, v, r.point, function, key))
             if r.holds:
                 how = "sympy reduces the difference to 0" if r.symbolic_zero else \
                     f"both sides agree at every sample point"
@@ -421,7 +428,7 @@ def _proof_note(lines) -> str:
     parts = []
     if by_sympy:
         parts.append(f"{_count(by_sympy, 'line')} by sympy (the difference from the line before, with "
-                     "sympy's own derivatives in place of each \\(\\frac{d}{dx}\\), simplifies to 0)")
+                     "sympy's own derivatives in place of the unevaluated ones, simplifies to 0)")
     if by_points:
         parts.append(f"{_count(by_points, 'line')} that sympy could not decide, in float64 at "
                      f"{dv.RANDOM_POINTS} seeded random points of \\([-{dv.RANDOM_RANGE:g}, {dv.RANDOM_RANGE:g}]\\), "

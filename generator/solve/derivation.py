@@ -211,9 +211,11 @@ def derive(function: sp.Expr, x: sp.Symbol, start: sp.Expr | None = None) -> Der
     """d function / dx by the rules, from ``start`` (an equal form of it; default: in exponentials)."""
     found = applied_op(function)
     op = found[0] if found else None
-    given, start = start, (function.rewrite(sp.exp) if start is None else start)
+    given = start
+    if start is None:  # an activation written out (sigma and tanh in exponentials); others as given
+        start = function.rewrite(sp.exp) if op is not None else function
     if start == function:
-        first = Rule("the derivative asked")
+        first = Rule("definition", op) if op is not None else Rule("the derivative asked")
     else:
         first = Rule("definition", op) if given is None else Rule("as the handout writes it")
     lines = [Line(sp.Derivative(start, x), (first,))]

@@ -29,15 +29,22 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class PointValue:
+    """f'(point): as the derivation's last line writes it, exactly, in float64, and checked."""
+
+    at: Fraction  # the problem's point
+    form: sp.Expr  # f'(point) with the point put in, before simplifying
+    value: float
+    exact: sp.Expr
+    check: fd.Check
+
+
+@dataclass(frozen=True)
 class Derivative:
     function: sp.Expr  # f, in the variables
     derivative: sp.Expr  # f', the last line of the first derivation
     derivations: tuple[Derivation, ...]  # one per way of writing f; every line proved
-    at: Fraction  # the problem's point
-    at_form: sp.Expr  # f'(point) with the point substituted, before simplifying
-    value: float  # f'(point)
-    exact: sp.Expr
-    check: fd.Check  # at the point
+    point: PointValue
     samples: tuple[Sample, ...]
     kinks: tuple[Sample, ...]  # samples that sit on a kink (one-sided checks)
 
@@ -74,6 +81,7 @@ class ClaimResult:
     symbolic_zero: bool  # sympy reduced lhs - rhs to 0
     counterexample: tuple[Fraction, float, float] | None  # (x, lhs, rhs) where they differ
     derivation: Derivation | None = None  # the derivative judged against, derived line by line
+    point: PointValue | None = None  # that derivative at the problem's point
 
 
 @dataclass(frozen=True)
@@ -175,18 +183,20 @@ class _Context:
                 c = fd.check(f"d/d{q.wrt} {f} at {q.wrt}={k}", value, _probe(f, q.wrt, env), float(k))
                 self.checks.append(c)
                 kinks.append(Sample(k, value, c))
-        at = self.p.point[q.wrt]
-        env = _env(self.p)
+        return Derivative(f, d, derivations, self.point_value(f, d, x), tuple(samples), tuple(kinks))
+
+    def point_value(self, f: sp.Expr, d: sp.Expr, x: sp.Symbol) -> PointValue:
+        """f' = d at the problem's point, checked against a central difference of f there."""
+        at = self.p.point.get(x.name, Fraction(1))
+        env = dict(_env(self.p), **{x.name: float(at)})
         value = evaluate(d, env)
-        c = fd.check(f"d/d{q.wrt} {f} at {q.wrt}={at}", value, _probe(f, q.wrt, env), float(at))
+        c = fd.check(f"d/d{x} {f} at {x}={at}", value, _probe(f, x.name, env), float(at))
         self.checks.append(c)
         with sp.evaluate(False):  # f'(point) as the last line writes it, e.g. sigma(1) (1 - sigma(1))
-            at_form = d.xreplace({x: exact(at)})
+            form = d.xreplace({x: exact(at)})
         if d.subs(x, exact(at)).is_Rational:  # e.g. a piecewise derivative: its branch's number
-            at_form = d.subs(x, exact(at))
-        exact_value = simplify(at_form.doit().rewrite(sp.exp))
-        return Derivative(f, d, derivations, at, at_form, value, exact_value, c,
-                          tuple(samples), tuple(kinks))
+            form = d.subs(x, exact(at))
+        return PointValue(at, form, value, simplify(form.doit().rewrite(sp.exp)), c)
 
     def derivation(self, q: ExpressionQuestion, f: sp.Expr, x: sp.Symbol, start: sp.Expr | None) -> Derivation:
         """f' by the rules from ``start`` (checked equal to f first); every line proved."""
@@ -305,7 +315,9 @@ class _Context:
             f = claim.lhs_is_derivative_of
             if f is not None and f not in derived:  # derived here once; elsewhere on the page already
                 derived.add(f)
-                result = replace(result, derivation=self.derivation(q, f, sp.Symbol(claim.variable), None))
+                x = sp.Symbol(claim.variable)
+                way = self.derivation(q, f, x, None)
+                result = replace(result, derivation=way, point=self.point_value(f, way.result, x))
             results.append(result)
         return Claims(tuple(results))
 
