@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -136,17 +137,18 @@ class _Renderer:
         return (f"At \\({x} = {point}\\), the point where this page works its numbers:\n\n" + _display(*rows)
                 + self.mark(f"{key}-at", f"The value at \\({x} = {point}\\) was compared with a central "
                                          f"finite difference of \\({function}\\): relative error below "
-                                         f"\\({_bound(v.check.rel_error)}\\)."))
+                                         f"\\({_bound(v.check.rel_error)}\\).",
+                            "Value compared with a central finite difference"))
 
     def derivation(self, lhs: str, d: dv.Derivation, key: str) -> str:
         """The lines of a derivation, each with the rules that justify it, and its check mark."""
         rows = [self.line(lhs if i == 0 else "", line) for i, line in enumerate(d.lines)]
-        text = _display(*rows) + self.mark(key, _proof_note(d.lines))
+        text = _display(*rows) + self.mark(key, _proof_note(d.lines), _proof_summary(d.lines))
         for k, ending in enumerate(d.endings):
             start = d.lines[d.rules_end - 1]
             text += ("\nThe same line also gives a closed form:\n\n"
                      + _display(f"{lhs} &= {self.tex(start.expr)}", *[self.line("", e) for e in ending])
-                     + self.mark(f"{key}-{k + 1}", _proof_note(ending)))
+                     + self.mark(f"{key}-{k + 1}", _proof_note(ending), _proof_summary(ending)))
         return text
 
     def line(self, lhs: str, line: dv.Line) -> str:
@@ -166,10 +168,12 @@ class _Renderer:
             return " ".join(self.factor(f) for f in expr.args)
         return self.tex(expr)
 
-    def mark(self, key: str, note: str) -> str:
-        """A small check mark after an equation; how it was checked goes to a footnote."""
+    def mark(self, key: str, note: str, summary: str) -> str:
+        """A small check mark after an equation: a plain-text summary as its tooltip, the details
+        (with their math) in a footnote."""
         self.notes.append(f"[^{key}]: {note}")
-        return f'\n<small class="checked" title="Checked: see the note">✓ checked</small>[^{key}]\n\n'
+        title = html.escape(summary, quote=True)
+        return f'\n<span class="checked" title="{title}">✓ checked</span>[^{key}]\n\n'
 
     def _chainrule(self, q, a: ChainRule) -> str:
         of, wrt = self.sym(a.of), self.sym(a.wrt)
@@ -237,7 +241,8 @@ class _Renderer:
             rows.append(rf"&= {shown} && " + _label(rf"\text{{{_rearranged(form, a.general)}}}"))
             notes.append("the last line was proved equal to the line before (their difference expands to 0)")
             why = self.why(a, formula, form)
-        text += _display(*rows) + self.mark(f"{anchor(q.number)}-general", _sentence(notes))
+        text += _display(*rows) + self.mark(f"{anchor(q.number)}-general", _sentence(notes),
+                                            "Each line proved by sympy")
         return text + why + ("\n" if why else "")
 
     def why(self, a: ChainRule, formula: sp.Expr, form: sp.Expr) -> str:
@@ -270,7 +275,10 @@ class _Renderer:
                         f"&{num.equals(a.value, a.exact, self.figs)}")
             note += (f"; its value agrees with a central finite difference to a relative error below "
                      f"\\({_bound(a.check.rel_error)}\\)")
-        text += _display(*rows) + self.mark(f"{anchor(q.number)}-instance", note + ".")
+        text += _display(*rows) + self.mark(f"{anchor(q.number)}-instance", note + ".",
+                                            "Sum over the paths proved equal to the derivative"
+                                            + ("; value compared with a central finite difference"
+                                               if a.value == a.value else ""))
         route = " and ".join(" → ".join([a.wrt] + [f.out for f in reversed(path)]) for path in a.paths)
         return text + "\n" + self.figure(
             path_svg_name(a), f"Computation graph with the paths {route} highlighted; each highlighted "
@@ -419,6 +427,15 @@ def _merge_rules(rules) -> list:
 def _label(tex: str) -> str:
     """The reason beside a line, set smaller than the line itself."""
     return rf"{{\small {tex}}}"
+
+
+def _proof_summary(lines) -> str:
+    """The footnote in a few plain words, for the mark's tooltip."""
+    by_points = sum(1 for ln in lines if ln.proof == "points")
+    if not by_points:
+        return "Each line proved equal to the line before by sympy"
+    return (f"Each line checked against the line before: by sympy, or ({_count(by_points, 'line')}) "
+            f"at {dv.RANDOM_POINTS} seeded random points")
 
 
 def _proof_note(lines) -> str:
