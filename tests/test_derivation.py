@@ -143,12 +143,12 @@ def test_a_wrong_rule_fails_the_build_and_leaves_the_pages(tmp_path, monkeypatch
 def test_the_product_rule_ends_in_the_form_asked_with_the_reason(ROOT):
     page = (ROOT / "docs/handouts/002-chain-rule-and-neural-networks/"
                    "002-chain-rule-is-all-you-need.md").read_text(encoding="utf-8")
-    q23 = page.split("{#q-2-3}")[1].split("## Question")[0]
+    q23 = page.split("{#q-2-3 ")[1].split("## Question")[0]
     rows = re.findall(r"^\s*(.*?)\\\\$|^\s*(&=.*)$", q23, re.M)
     last = [r for pair in rows for r in pair if r.startswith("&=")][-1]
     assert last.startswith(r"&= u \frac{dv}{dx} + v \frac{du}{dx}")  # the order the question writes
     assert "*Why:*" in q23 and r"\frac{\partial y}{\partial u} = v" in q23
-    q21 = page.split("{#q-2-1}")[1].split("## Question")[0]
+    q21 = page.split("{#q-2-1 ")[1].split("## Question")[0]
     assert r"\left.\frac{dy}{dx}\right|" not in q21  # the instance is worked once, in 2.2
     assert page.count("path-y-x.svg") == 1
 
