@@ -101,15 +101,16 @@ def machine() -> dict[str, Any]:
 
 def reset_caches() -> None:
     """Forget everything an earlier build in this process left behind, so that a timed build
-    starts from scratch: sympy's cache, the memoized exact forms and zero tests, and the
+    starts from scratch: sympy's cache, the memoized exact forms, zero tests and derivation proofs, and the
     long-lived `dot` processes."""
     import sympy
 
     from generator.render import svg
-    from generator.solve import symbolic
+    from generator.solve import derivation, symbolic
     sympy.core.cache.clear_cache()
     symbolic.simplify.cache_clear()
     symbolic.is_zero.cache_clear()
+    derivation._decide.cache_clear()  # the memoized proofs of derivation lines
     svg.close_all()
 
 
