@@ -215,3 +215,23 @@ def test_a_step_sympy_cannot_decide_is_compared_at_seeded_points():
     assert derivation.prove_equal(step, (x + sp.Abs(x)) / 2, "test") == "points"
     with pytest.raises(VerificationError, match=r"test: .*Abs\(x\).* is not equal to the line before"):
         derivation.prove_equal(step, (x + sp.Abs(x)) / 2 + sp.Rational(1, 10**6), "test")
+
+
+def test_the_pages_wording_of_an_op_comes_from_its_entry(monkeypatch):
+    from generator.render.expression_page import render_expression_page
+    _wrong(monkeypatch, "relu", convention=r"\operatorname{ReLU}'(0) := \tfrac{1}{2}",
+           latex=r"\operatorname{Rect}\left({a}\right)")
+    page = render_expression_page(solve(SECTION_1), "assets", "Worksheet")
+    assert r"\text{at the kink: } \operatorname{ReLU}'(0) := \tfrac{1}{2}" in page
+    assert r"\operatorname{Rect}'(x) &= \frac{d}{d x}" in page and r"\operatorname{ReLU}'(x)" not in page
+
+
+def test_via_is_only_for_a_derivative(tmp_path):
+    from conftest import write_problem
+    from generator.errors import ProblemFileError
+    data = {"kind": "expression", "title": "t", "handout": "000", "variables": ["x"],
+            "definitions": [{"name": "y", "formula": "x^2"}],
+            "questions": [{"number": "1", "ask": "chain", "of": "y", "wrt": "x", "via": ["x*x"]}]}
+    path = write_problem(tmp_path, data)
+    with pytest.raises(ProblemFileError, match=r"questions\[0\]\.via: expected only on a question with ask: derivative"):
+        load_problem(path, tmp_path)
