@@ -173,7 +173,7 @@ class _Renderer:
         (with their math) in a footnote."""
         self.notes.append(f"[^{key}]: {note}")
         title = html.escape(summary, quote=True)
-        return f'\n<span class="checked" title="{title}">✓ checked</span>[^{key}]\n\n'
+        return f'\n<span class="checked" title="{title}">✓ checked[^{key}]</span>\n\n'
 
     def _chainrule(self, q, a: ChainRule) -> str:
         of, wrt = self.sym(a.of), self.sym(a.wrt)
