@@ -230,12 +230,13 @@ def derive(function: sp.Expr, x: sp.Symbol, start: sp.Expr | None = None) -> Der
     if op is not None:
         with sp.evaluate(False):  # in the op table's order, e.g. sigma (1 - sigma)
             target = op.sym_derivative(found[1], function)
-        if not result.atoms(sp.Function) - result.atoms(sp.exp) and not result.has(sp.Piecewise):  # in exponentials
-            split = _split_fraction(result)  # in exponentials: toward the op's form, written out
+        written_out = not any(applied_op(f) for f in result.atoms(sp.Function)) and not result.has(sp.Piecewise)
+        if written_out:  # the result still in the form differentiated: toward the op's form, written out
+            split = _split_fraction(result)
             if split is not None:
                 main.append(Line(split, (Rule("split the fraction"),), ordered=True))
             with sp.evaluate(False):
-                written = target.xreplace({function: function.rewrite(sp.exp)})
+                written = target.xreplace({function: start})
             if written.doit() != main[-1].expr and written != target:
                 main.append(Line(written, (Rule("the op table's form, written out", op),), ordered=True))
             main.append(Line(target, (Rule("definition", op),), ordered=True))
