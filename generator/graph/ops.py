@@ -287,6 +287,7 @@ class Loss:
     # ---- a loss meant for one output activation (the fused form dJ/dz = (yhat - y) / m)
     output_activation: str = ""  # the activation the last layer must have ("" = any)
     latex_fused: str = ""  # d l / d z for one output, in {y}, {yhat}
+    fused_why: str = ""  # the chain rule that gives it, per sample, in LaTeX (stated on the page)
     targets: str = "any"  # any | probability (each in [0, 1]) | distribution (>= 0, sum 1 per sample)
     numerics: str = ""  # how log(0) is kept away, stated on the page
     clip: float = 0.0  # yhat is clipped to [clip, 1 - clip] before a log; a clipped yhat is refused
@@ -380,6 +381,9 @@ LOSSES: dict[str, Loss] = {
             sym_per_output_derivative=lambda yhat, y: (yhat - y) / (yhat * (1 - yhat)),
             output_activation="sigmoid",
             latex_fused=r"{yhat} - {y}",
+            fused_why=(r"\frac{\partial \ell}{\partial \hat{y}} \frac{\partial \hat{y}}{\partial z} = "
+                       r"\frac{\hat{y} - y}{\hat{y}\left(1 - \hat{y}\right)} \cdot \hat{y}\left(1 - \hat{y}\right) "
+                       r"= \hat{y} - y"),
             targets="probability",
             numerics=_LOG_NOTE,
             clip=CLIP,
@@ -394,6 +398,10 @@ LOSSES: dict[str, Loss] = {
             sym_per_output_derivative=lambda yhat, y: -y / yhat,
             output_activation="softmax",
             latex_fused=r"{yhat} - {y}",
+            # every output depends on every input: a sum over the outputs p, and sum_p y_p = 1
+            fused_why=(r"\sum_{p} \frac{\partial \ell}{\partial \hat{y}_p} \frac{\partial \hat{y}_p}{\partial z_i} = "
+                       r"\sum_{p} -\frac{y_p}{\hat{y}_p} \, \hat{y}_p \left(\delta_{pi} - \hat{y}_i\right) = "
+                       r"-y_i + \hat{y}_i \sum_{p} y_p = \hat{y}_i - y_i"),
             targets="distribution",
             numerics=_LOG_NOTE,
             clip=CLIP,

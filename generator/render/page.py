@@ -252,15 +252,9 @@ class _Renderer:
         for op in self.activations() + [loss]:
             if op.numerics:
                 items.append(op.numerics[0].upper() + op.numerics[1:] + ".")
-        out = self.g.node(loss_node.inputs[0])
-        if loss.output_activation and out.kind == "activation" and out.op == loss.output_activation:
-            pre = self.g.node(out.inputs[0])
-            fused = fill(loss.latex_fused, yhat=whole(self.g, out.name), y=whole(self.g, loss_node.inputs[1]))
-            m = "m" if self.s.values[out.name].shape[1] > 1 else "1"
-            items.append(f"The loss is meant for this output activation: the loss's derivative times the "
-                         f"activation's derivative simplifies to \\({partial(self.J, whole(self.g, pre.name))} = "
-                         + (f"\\frac{{1}}{{m}}\\left({fused}\\right)" if m == "m" else fused)
-                         + "\\) (the fused form, checked on this page's numbers in the backward pass).")
+        fused = self.fused_note()
+        if fused:
+            items.append(fused)
         decay = decay_of(loss_node.param)
         if decay is not None:
             names = ", ".join(f"\\({self.g.node(w).latex}\\)" for w in loss_node.inputs[2:])
@@ -270,6 +264,31 @@ class _Renderer:
         if not items:
             return ""
         return "**Conventions.**\n\n" + "".join(f"- {t}\n" for t in items)
+
+    def fused_pre(self) -> str | None:
+        """The output layer's pre-activation when the loss is meant for its activation (fused)."""
+        loss_node = self.g.objective
+        out = self.g.node(loss_node.inputs[0])
+        if out.kind == "activation" and out.op == LOSSES[loss_node.op].output_activation:
+            return out.inputs[0]
+        return None
+
+    def fused_note(self) -> str:
+        """Why dJ/dz of the output layer is (yhat - y)/m: the op entry's chain rule, per sample."""
+        pre = self.fused_pre()
+        if pre is None:
+            return ""
+        loss_node = self.g.objective
+        loss = LOSSES[loss_node.op]
+        out = loss_node.inputs[0]
+        fused = fill(loss.latex_fused, yhat=whole(self.g, out), y=whole(self.g, loss_node.inputs[1]))
+        batch = self.s.values[out].shape[1] > 1
+        return (f"The loss is meant for this output activation. For one sample, the chain rule gives "
+                f"\\({loss.fused_why}\\), so "
+                f"\\({partial(self.J, whole(self.g, pre))} = "
+                + (f"\\frac{{1}}{{m}}\\left({fused}\\right)" if batch else fused)
+                + "\\)" + (" (the mean over the batch)" if batch else "")
+                + ": the fused form, checked on this page's numbers in the backward pass.")
 
     def question(self, q: Question, answer: object) -> str:
         head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
@@ -559,6 +578,8 @@ class _Renderer:
         if a.index is not None:
             text += self.index_general(a.index, a.of)
         named = self.backward.delta_name(a.wrt) if self.backward and a.of is None else None
+        if a.of is None and a.wrt == self.fused_pre():
+            text += self.fused_note() + "\n\n"
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{named or partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
