@@ -320,3 +320,24 @@ def test_linear_column_offset_marks_the_folded_bias_column():
     x = np.array([[2.0], [5.0]])
     np.testing.assert_array_equal(Linear("folded").augment(x), [[1.0], [2.0], [5.0]])
     np.testing.assert_array_equal(Linear("none").augment(x), x)
+
+
+@pytest.mark.parametrize("name", [n for n in LOSSES if LOSSES[n].output_activation])
+def test_the_stated_fused_derivation_holds_exactly(name):
+    """The chain rule each fused loss states on the page (fused_why), proved with sympy: the loss's
+    per-output derivative through its activation's Jacobian is yhat_i - y_i (for softmax, given
+    targets that sum to 1)."""
+    loss = LOSSES[name]
+    act = ACTIVATIONS[loss.output_activation]
+    n = 3 if not act.elementwise else 1
+    a = sp.symbols(f"a0:{n}", real=True)
+    y = sp.symbols(f"y0:{n}", real=True)
+    z = act.sym_forward_column(list(a)) if not act.elementwise else [act.sym_forward(a[0])]
+    dl = [loss.sym_per_output_derivative(z[p], y[p]) for p in range(n)]
+    for i in range(n):
+        through = sum(dl[p] * sp.diff(z[p], a[i]) for p in range(n))
+        if n > 1:
+            through = through.subs(y[-1], 1 - sum(y[:-1]))  # a distribution: the targets sum to 1
+        want = (z[i] - y[i]).subs(y[-1], 1 - sum(y[:-1])) if n > 1 else z[i] - y[i]
+        assert sp.simplify(through - want) == 0, (name, i)
+    assert "hat{y}" in loss.fused_why and loss.latex_fused == "{yhat} - {y}"

@@ -252,18 +252,16 @@ class _Renderer:
         for op in self.activations() + [loss]:
             if op.numerics:
                 items.append(op.numerics[0].upper() + op.numerics[1:] + ".")
-        fused = self.fused_note()
-        if fused:
-            items.append(fused)
         decay = decay_of(loss_node.param)
         if decay is not None:
             names = ", ".join(f"\\({self.g.node(w).latex}\\)" for w in loss_node.inputs[2:])
             items.append(f"Weight decay: \\({self.J}\\) adds \\({decay.latex}\\) over the weights "
                          f"{names} (not the biases), with \\(\\lambda = {num.fraction(decay.rate)}\\); each "
                          f"weight's gradient gains \\({fill(decay.latex_derivative, w='W')}\\).")
-        if not items:
+        fused = self.fused_note()
+        if not items and not fused:
             return ""
-        return "**Conventions.**\n\n" + "".join(f"- {t}\n" for t in items)
+        return "**Conventions.**\n\n" + "".join(f"- {t}\n" for t in items) + ("\n" + fused if fused else "")
 
     def fused_pre(self) -> str | None:
         """The output layer's pre-activation when the loss is meant for its activation (fused)."""
@@ -283,12 +281,12 @@ class _Renderer:
         out = loss_node.inputs[0]
         fused = fill(loss.latex_fused, yhat=whole(self.g, out), y=whole(self.g, loss_node.inputs[1]))
         batch = self.s.values[out].shape[1] > 1
-        return (f"The loss is meant for this output activation. For one sample, the chain rule gives "
-                f"\\({loss.fused_why}\\), so "
-                f"\\({partial(self.J, whole(self.g, pre))} = "
+        return ("The loss is meant for this output activation: for one sample, the chain rule through "
+                "both gives\n" + _display(loss.fused_why)
+                + f"\nso \\({partial(self.J, whole(self.g, pre))} = "
                 + (f"\\frac{{1}}{{m}}\\left({fused}\\right)" if batch else fused)
                 + "\\)" + (" (the mean over the batch)" if batch else "")
-                + ": the fused form, checked on this page's numbers in the backward pass.")
+                + ": the fused form, checked on this page's numbers in the backward pass.\n")
 
     def question(self, q: Question, answer: object) -> str:
         head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
@@ -579,7 +577,7 @@ class _Renderer:
             text += self.index_general(a.index, a.of)
         named = self.backward.delta_name(a.wrt) if self.backward and a.of is None else None
         if a.of is None and a.wrt == self.fused_pre():
-            text += self.fused_note() + "\n\n"
+            text += self.fused_note() + "\n"
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{named or partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
