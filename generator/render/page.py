@@ -465,6 +465,9 @@ class _Renderer:
         return text + "\n"
 
     def _factor_name(self, f: Factor) -> str:
+        if f.role == "decay":  # the direct path: the penalty's own derivative, not all of dJ/dW
+            penalty = decay_of(self.g.node(f.out.node).param).latex
+            return rf"\frac{{\partial}}{{\partial {self.sym(f.inp)}}}\left({penalty}\right)"
         return partial(self.sym(f.out), self.sym(f.inp))
 
     def _factor_formula(self, f: Factor) -> tuple[str, str]:
