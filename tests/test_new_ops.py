@@ -99,6 +99,7 @@ def test_a_saturated_output_stops_the_build_with_a_message_not_nan(tmp_path):
         solve(problem)
     text = str(err.value)
     assert problem.path in text and "network.loss" in text and "saturates" in text and "nan" not in text.lower()
+    assert "is 1.0," in text and "np." not in text  # the number as a reader writes it
 
 
 # ---------------------------------------------------------------- the softmax Jacobian everywhere

@@ -216,8 +216,8 @@ def _not_saturated(problem: Problem, graph: Graph, values: Values) -> None:
         i, k = (int(v) for v in where[0])
         raise VerificationError(
             f"{problem.path}: network.loss: {node.op}: the output {pred}[{i + 1}] of sample {k + 1} is "
-            f"{values[pred][i, k]!r}, within {loss.clip:g} of 0 or 1: the output saturates, and the "
-            f"log of the loss would be clipped (its derivative wrong there); make the pre-activations "
+            f"{float(values[pred][i, k])!r}, within {loss.clip:g} of 0 or 1: the output saturates, and the "
+            f"loss's log would be clipped (its derivative wrong there); make the pre-activations "
             f"of the last layer smaller in size (smaller weights or inputs); no page written")
 
 
