@@ -161,3 +161,15 @@ def test_leaky_relu_uses_its_slope_at_a_kink(tmp_path):
     factor = [f for f in chain.paths[0] if f.out.node == "h1"][0]
     assert factor.value == 0.1  # LReLU'(0) := slope, the stated convention
     assert any(c.kink and c.passed for c in s.all_checks)
+
+
+def test_softmax_in_the_row_convention_is_applied_per_sample(tmp_path):
+    """The forward formula h = softmax(z) is checked in rows too: each sample's own row."""
+    data = copy.deepcopy(SOFTMAX)
+    data["vectors"] = "row"
+    data["values"].update(x=[[1, -2], [0, 1], [2, 0.5]], y=[2, 1, 3])
+    s = solve(load(tmp_path, data))
+    forward = [e for e in s.formulas.forward if e.node == "yhat"][0]
+    assert isinstance(forward.rhs, mx.Elementwise) and forward.rhs.per_sample
+    rows = mx.evaluate(mx.in_rows(forward.rhs), {**s.values, mx.BATCH_KEY: s.values["x"]}, s.grads, rows=True)
+    np.testing.assert_allclose(rows.sum(axis=1), 1.0)  # each sample's probabilities sum to 1

@@ -86,11 +86,6 @@ class Activation:
                                              lambda a: self.derivative(a, self.forward(a))))
         return mx.had(upstream, derivative)
 
-
-def _ONE(z: mx.Expr) -> mx.Expr:
-    """The tree 1 shaped like z (the identity's derivative, when it must be written)."""
-    return mx.Elementwise("1", lambda a: np.ones_like(a, dtype=float), z)
-
     def sym_forward_matrix(self, a: sp.Matrix) -> sp.Matrix:
         """The exact values of a whole layer (one column per sample)."""
         if self.sym_forward_column is None:
@@ -103,6 +98,11 @@ def _ONE(z: mx.Expr) -> mx.Expr:
         if self.configure is None or value is None:
             return self
         return self.configure(Fraction(value))
+
+
+def _ONE(z: mx.Expr) -> mx.Expr:
+    """The tree 1 shaped like z (the identity's derivative, when it must be written)."""
+    return mx.Elementwise("1", lambda a: np.ones_like(a, dtype=float), z)
 
 
 def _sigmoid(a: Array) -> Array:
