@@ -47,7 +47,7 @@ def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, by
             if isinstance(answer, ChainRule):  # one highlighted drawing per chain-rule question
                 files[f"{base}/{path_svg_name(answer)}"] = to_svg(expression_dot(s, answer))
         return {k: v.encode("utf-8") for k, v in files.items()}
-    files = {f"{base}.md": render_page(s, s.problem.slug, h.title)}
+    files = {f"{base}.md": render_page(s, s.problem.slug, h.title, h.addition)}
     # the layer diagram, the computation graphs and one highlighted path per chain-rule answer
     files.update({f"{base}/{name}": to_svg(text) for name, text in dot.drawings(s).items()})
     return {k: v.encode("utf-8") for k, v in files.items()}

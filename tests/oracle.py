@@ -47,7 +47,21 @@ def identity(a):
     return np.array(a, dtype=float)
 
 
-ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh, "identity": identity}
+def leaky_relu(a, slope=0.01):
+    """a where a > 0, slope * a elsewhere (the default slope of the problem format is 0.01)."""
+    return np.where(a > 0, a, slope * np.asarray(a, dtype=float))
+
+
+def softmax(a):
+    """Per sample (column): e^(a_i) / sum_j e^(a_j), written as e^(a_i - logsumexp(a))."""
+    a = np.asarray(a, dtype=float)
+    top = a.max(axis=0, keepdims=True)
+    log_total = top + np.log(np.exp(a - top).sum(axis=0, keepdims=True))
+    return np.exp(a - log_total)
+
+
+ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh, "identity": identity,
+               "leaky_relu": leaky_relu, "softmax": softmax}
 
 # ---------------------------------------------------------------- losses: (yhat, y) of shape (outputs, batch)
 
@@ -69,8 +83,22 @@ def mean_squared_error(yhat, y):
     return float(((y - yhat) ** 2).mean())
 
 
+def binary_cross_entropy(yhat, y):
+    """Mean over samples of -sum_i (y log yhat + (1 - y) log(1 - yhat)); yhat strictly in (0, 1)."""
+    assert np.all((yhat > 0) & (yhat < 1)), "a probability of exactly 0 or 1 has no log"
+    per_sample = -(y * np.log(yhat) + (1 - y) * np.log1p(-yhat)).sum(axis=0)
+    return float(per_sample.mean())
+
+
+def cross_entropy(yhat, y):
+    """Mean over samples of -sum_i y_i log yhat_i."""
+    assert np.all(yhat > 0), "a probability of exactly 0 has no log"
+    return float((-(y * np.log(yhat)).sum(axis=0)).mean())
+
+
 LOSSES = {"squared_error": squared_error, "half_squared_error": half_squared_error,
-          "mean_squared_error": mean_squared_error}
+          "mean_squared_error": mean_squared_error, "binary_cross_entropy": binary_cross_entropy,
+          "cross_entropy": cross_entropy}
 
 # ---------------------------------------------------------------- the network, read from the YAML
 
@@ -109,7 +137,10 @@ class Net:
                 "size": layer["size"], "activation": layer["activation"],
                 "pre": layer.get("pre", f"a{l}"), "post": layer.get("post", f"h{l}"),
                 "weight": layer.get("weight", f"W{l}"), "bias": layer.get("bias", f"b{l}"),
+                "slope": number(layer.get("slope", "1/100")), "fixed": layer.get("fixed", False),
             })
+        # (lambda/2) * sum of squared weights of the learned layers; biases are not decayed
+        self.decay = number(net.get("weight_decay", 0))
         values = data["values"]
         x = values[self.input]
         if isinstance(x, list) and x and isinstance(x[0], list):
@@ -118,7 +149,15 @@ class Net:
             self.x = array(x).reshape(-1, 1)
         batch = self.x.shape[1]
         y = values[self.target]
-        if not isinstance(y, list):
+        outputs = self.layers[-1]["size"]
+        classes = self.loss == "cross_entropy" and outputs > 1 and (
+            not isinstance(y, list) or (batch > 1 and not any(isinstance(v, list) for v in y)))
+        if classes:  # class numbers, 1-based, one per sample -> one-hot columns
+            labels = [y] if not isinstance(y, list) else y
+            self.y = np.zeros((outputs, batch))
+            for k, label in enumerate(labels):
+                self.y[int(label) - 1, k] = 1.0
+        elif not isinstance(y, list):
             self.y = np.array([[number(y)]])
         elif y and isinstance(y[0], list):
             self.y = array(y).T
@@ -156,10 +195,15 @@ class Net:
             else:
                 a = w @ h
             vals[layer["pre"]] = override.get(layer["pre"], a)
-            z = ACTIVATIONS[layer["activation"]](vals[layer["pre"]])
+            if layer["activation"] == "leaky_relu":
+                z = leaky_relu(vals[layer["pre"]], layer["slope"])
+            else:
+                z = ACTIVATIONS[layer["activation"]](vals[layer["pre"]])
             vals[layer["post"]] = override.get(layer["post"], z)
             h = vals[layer["post"]]
         loss = LOSSES[self.loss](h, vals[self.target])
+        if self.decay:
+            loss += self.decay / 2 * sum(float((vals[l["weight"]] ** 2).sum()) for l in self.layers if not l["fixed"])
         vals[self.loss_name] = np.array([[loss]])
         return vals
 

@@ -16,6 +16,7 @@ import yaml
 from conftest import ROOT_DIR, copy_project, snapshot
 from generator.cache import CACHE_DIR
 from generator.errors import GeneratorError
+from generator.graph.ops import ACTIVATIONS
 from generator.scaffold import add_to_handout, default_title, render_template, template_text
 
 REAL = "002-neural-networks-are-fun"
@@ -79,7 +80,7 @@ def test_several_mistakes_are_all_listed_on_one_screen(project_copy):
     assert result.returncode == 1
     assert_one_screen(result.stderr)
     assert "error: 2 problem(s) in the problem files; nothing was written:" in result.stderr
-    assert "network.layers[1].activation: expected one of identity, relu, sigmoid, tanh" in result.stderr
+    assert f"network.layers[1].activation: expected one of {', '.join(sorted(ACTIVATIONS))}" in result.stderr
     assert "rounding: expected a whole number from 1 to 12; got 40" in result.stderr
     assert snapshot(root / "docs") == before
 

@@ -194,7 +194,7 @@ def _broken(fn) -> dict:
 
 BROKEN = {
     "unknown activation": lambda d: d["network"]["layers"][0].update(activation="sigmiod"),
-    "unknown loss": lambda d: d["network"].update(loss="cross_entropy"),
+    "unknown loss": lambda d: d["network"].update(loss="hinge"),
     "unknown bias": lambda d: d["network"].update(bias="both"),
     "unknown top key": lambda d: d.update(learning_rat=2),
     "unknown layer key": lambda d: d["network"]["layers"][0].update(units=3),

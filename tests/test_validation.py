@@ -15,11 +15,12 @@ import yaml
 
 from conftest import ROOT_DIR, TESTS, snapshot, write_problem
 from generator.errors import ProblemFileError
+from generator.graph.ops import ACTIVATIONS
 from generator.problem.load import load_handouts, load_problem
 
 BROKEN = TESTS / "broken"
 MINIMAL = TESTS / "data" / "minimal.yml"
-ACTIVATION_NAMES = "identity, relu, sigmoid, tanh"
+ACTIVATION_NAMES = ", ".join(sorted(ACTIVATIONS))  # the op table's names, as the message lists them
 TOP_KEYS = ("handout, intro, kind, learning_rate, network, questions, rounding, section, step_notation, "
             "symbols, title, values, vectors, weight_notation")
 

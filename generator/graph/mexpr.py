@@ -85,6 +85,14 @@ class Add:
 
 
 @dataclass(frozen=True)
+class ColumnSum:
+    """1 1^T x: every entry replaced by the sum of its column (of one sample's entries), the
+    coupling of an op whose output entry depends on every input entry (softmax)."""
+
+    x: "Expr"
+
+
+@dataclass(frozen=True)
 class OneMinus:
     """1 - x, entry by entry."""
 
@@ -109,6 +117,7 @@ class Elementwise:
     latex: str
     fn: Callable[[Array], Array]
     x: "Expr"
+    per_sample: bool = False  # fn maps one sample (a stored column) at a time (softmax), not entries
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,7 @@ class Named:
     fn: Callable[[Array], Array]
 
 
-Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, Add, OneMinus, Named, Scale, Elementwise, Augment, DropBias]
+Expr = Union[Vec, Mat, Grad, Ones, T, MatMul, Had, Sub, Add, ColumnSum, OneMinus, Named, Scale, Elementwise, Augment, DropBias]
 
 
 # ---------------------------------------------------------------- building, with the obvious simplifications
@@ -204,6 +213,11 @@ def evaluate(e: Expr, values: dict[str, Array], grads: dict[str, Array], rows: b
         if a.shape != b.shape:
             raise ValueError(f"a {a.shape[0]}x{a.shape[1]} plus a {b.shape[0]}x{b.shape[1]} matrix does not fit")
         return a + b
+    if isinstance(e, ColumnSum):
+        x = ev(e.x)
+        # a sample is a column (stored) or a row (the row convention)
+        return np.broadcast_to(x.sum(axis=1, keepdims=True) if rows else x.sum(axis=0, keepdims=True),
+                               x.shape).copy()
     if isinstance(e, OneMinus):
         return 1.0 - ev(e.x)
     if isinstance(e, Named):
@@ -212,6 +226,8 @@ def evaluate(e: Expr, values: dict[str, Array], grads: dict[str, Array], rows: b
         m = _batch(values)
         return float(e.num / e.den) / m ** e.batch_power * ev(e.x)
     if isinstance(e, Elementwise):
+        if e.per_sample and rows:  # samples are rows here: fn reads columns
+            return e.fn(ev(e.x).T).T
         return e.fn(ev(e.x))
     if isinstance(e, Augment):
         x = ev(e.x)
@@ -248,6 +264,8 @@ def in_rows(e: Expr) -> Expr:
         return Sub(in_rows(e.a), in_rows(e.b))
     if isinstance(e, Add):
         return Add(in_rows(e.a), in_rows(e.b))
+    if isinstance(e, ColumnSum):
+        return ColumnSum(in_rows(e.x))
     if isinstance(e, OneMinus):
         return OneMinus(in_rows(e.x))
     if isinstance(e, Named):
@@ -255,7 +273,7 @@ def in_rows(e: Expr) -> Expr:
     if isinstance(e, Scale):
         return Scale(e.num, e.den, e.batch_power, in_rows(e.x), e.symbol)
     if isinstance(e, Elementwise):
-        return Elementwise(e.latex, e.fn, in_rows(e.x))
+        return Elementwise(e.latex, e.fn, in_rows(e.x), e.per_sample)
     if isinstance(e, Augment):
         return Augment(in_rows(e.x))
     raise TypeError(f"not a matrix expression: {e!r}")
@@ -277,6 +295,8 @@ def as_is(e: Expr) -> Expr:
         return Sub(as_is(e.a), as_is(e.b))
     if isinstance(e, Add):
         return Add(as_is(e.a), as_is(e.b))
+    if isinstance(e, ColumnSum):
+        return T(ColumnSum(in_rows(e.x)))
     if isinstance(e, OneMinus):
         return OneMinus(as_is(e.x))
     if isinstance(e, Named):
@@ -284,7 +304,7 @@ def as_is(e: Expr) -> Expr:
     if isinstance(e, Scale):
         return Scale(e.num, e.den, e.batch_power, as_is(e.x), e.symbol)
     if isinstance(e, Elementwise):
-        return Elementwise(e.latex, e.fn, as_is(e.x))
+        return Elementwise(e.latex, e.fn, as_is(e.x), e.per_sample)
     if isinstance(e, Augment):
         return T(Augment(in_rows(e.x)))
     raise TypeError(f"not a matrix expression: {e!r}")

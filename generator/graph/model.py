@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 # node kinds: leaves first, then the three op families of the op table
 LEAF_KINDS = ("input", "target", "param", "const")  # const: given, not learned
@@ -20,6 +21,9 @@ class Node:
     latex: str  # the symbol on the page, e.g. r"\hat{y}" or "W_{1}"
     op: str = ""
     layer: int | None = None
+    # the op's parameter: an activation's (leaky ReLU's slope), or the loss's weight decay
+    # lambda, whose weights are then the loss node's inputs after the prediction and target
+    param: Fraction | None = None
 
     @property
     def is_leaf(self) -> bool:

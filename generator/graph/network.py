@@ -54,9 +54,10 @@ def build_graph(problem: Problem) -> Graph:
         nodes.append(Node(layer.pre, "linear", inputs, shape[layer.pre], symbol(problem, layer.pre),
                           op=net.bias, layer=l))
         nodes.append(Node(layer.post, "activation", (layer.pre,), shape[layer.post],
-                          symbol(problem, layer.post), op=layer.activation, layer=l))
+                          symbol(problem, layer.post), op=layer.activation, layer=l, param=layer.slope))
         prev = layer.post
     nodes.append(leaf(net.target_name, "target"))
-    nodes.append(Node(net.loss_name, "loss", (prev, net.target_name), (1, 1),
-                      symbol(problem, net.loss_name), op=net.loss))
+    decayed = tuple(l.weight for l in net.layers if not l.fixed) if net.weight_decay else ()
+    nodes.append(Node(net.loss_name, "loss", (prev, net.target_name) + decayed, (1, 1),
+                      symbol(problem, net.loss_name), op=net.loss, param=net.weight_decay))
     return Graph(tuple(nodes))

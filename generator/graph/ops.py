@@ -27,11 +27,13 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Activation:
-    """An element-wise function g with z = g(a) and its derivative g'(a)."""
+    """z = g(a) with its derivative. Element-wise unless ``vjp_rule`` says otherwise: then each
+    output entry depends on every input entry of its sample (column), and the Jacobian of one
+    sample has ``derivative`` on its diagonal and ``cross`` off it."""
 
     name: str
     forward: Callable[[Array], Array]
-    derivative: Callable[[Array, Array], Array]  # g'(a), given a and z = g(a)
+    derivative: Callable[[Array, Array], Array]  # g'(a) (the Jacobian's diagonal), given a and z = g(a)
     sym_forward: Callable[[sp.Expr], sp.Expr]
     sym_derivative: Callable[[sp.Expr, sp.Expr], sp.Expr]  # g'(a) from a and z
     latex: str  # g applied to {a}
@@ -41,23 +43,61 @@ class Activation:
     derivative_matrix: Callable[[mx.Expr, mx.Expr], mx.Expr | None] = lambda z, h: None
     kinks: tuple[float, ...] = ()  # points where g is not differentiable
     convention: str = ""  # the value used at a kink, stated on the page
+    numerics: str = ""  # how float64 evaluation keeps overflow away, stated on the page
+    # ---- an op whose output entry depends on every input entry of its sample (softmax)
+    vjp_rule: Callable[[Array, Array, Array], Array] | None = None  # (dJ/dz, a, z) -> dJ/da
+    cross: Callable[[float, float], float] | None = None  # d z_i / d a_p (i != p) from z_i, z_p
+    sym_cross: Callable[[sp.Expr, sp.Expr], sp.Expr] | None = None
+    latex_cross: str = ""  # d z_i / d a_p (i != p), in {z} (z_i) and {zp} (z_p)
+    sym_forward_column: Callable[[list], list] | None = None  # one sample's exact values
+    vjp_tree: Callable[[mx.Expr, mx.Expr, mx.Expr], mx.Expr] | None = None  # (upstream, z, h)
+    # ---- a per-layer parameter (leaky ReLU's slope): its key, default and the entry it gives
+    parameter: str = ""
+    default: Fraction | None = None
+    configure: Callable[[Fraction], "Activation"] | None = None
+
+    @property
+    def elementwise(self) -> bool:
+        return self.vjp_rule is None
+
+    def vjp(self, upstream: Array, a: Array, z: Array) -> Array:
+        """dJ/da from dJ/dz, one sample per column."""
+        if self.vjp_rule is not None:
+            return self.vjp_rule(upstream, a, z)
+        return upstream * self.derivative(a, z)
 
     def forward_matrix(self, z: mx.Expr, key: str = "") -> mx.Expr:
         """h = g(z), entry by entry, as a tree (the identity gives z itself); ``key`` names the
         function where the handout leaves it open."""
         if self.latex == "{a}" and not key:
             return z
-        tree = mx.Elementwise(self.latex.replace("{a}", "{x}"), self.forward, z) if self.latex != "{a}" else z
+        tree = (mx.Elementwise(self.latex.replace("{a}", "{x}"), self.forward, z, not self.elementwise)
+                if self.latex != "{a}" else z)
         return mx.Named(key, z, tree, self.forward) if key else tree
 
     def vjp_matrix(self, upstream: mx.Expr, z: mx.Expr, h: mx.Expr, key: str = "") -> mx.Expr:
         """dJ/dz = dJ/dh (.) g'(z), given the tree of dJ/dh; ``key`` names g where the handout
         leaves it open (printed g'(z) there, and this op's g' beside it)."""
+        if self.vjp_tree is not None:  # not element-wise (softmax): its own rule, written out
+            return self.vjp_tree(upstream, z, h)
         derivative = self.derivative_matrix(z, h)
         if key:
             return mx.Had(upstream, mx.Named(key + "'", z, derivative if derivative is not None else _ONE(z),
                                              lambda a: self.derivative(a, self.forward(a))))
         return mx.had(upstream, derivative)
+
+    def sym_forward_matrix(self, a: sp.Matrix) -> sp.Matrix:
+        """The exact values of a whole layer (one column per sample)."""
+        if self.sym_forward_column is None:
+            return a.applyfunc(self.sym_forward)
+        cols = [sp.Matrix(self.sym_forward_column(list(a[:, k]))) for k in range(a.cols)]
+        return sp.Matrix.hstack(*cols)
+
+    def with_parameter(self, value: Fraction | None) -> "Activation":
+        """The entry for one layer: configured with its parameter (the default when None)."""
+        if self.configure is None or value is None:
+            return self
+        return self.configure(Fraction(value))
 
 
 def _ONE(z: mx.Expr) -> mx.Expr:
@@ -105,6 +145,51 @@ def _sym_step(a: sp.Expr) -> sp.Expr:
     return sp.Piecewise((1, a > 0), (0, True))
 
 
+def _number_latex(x: Fraction) -> str:
+    """A parameter as LaTeX: 0.01 when a short decimal says it exactly, else a fraction."""
+    for places in range(7):
+        if (x * 10 ** places).denominator == 1:
+            return f"{float(x):.{places}f}" if places else str(x.numerator)
+    return rf"\tfrac{{{x.numerator}}}{{{x.denominator}}}"
+
+
+def _leaky_relu(slope: Fraction) -> Activation:
+    """max(a, alpha a) for a slope 0 <= alpha < 1; its derivative is 1 or alpha."""
+    alpha, s = float(slope), sp.Rational(slope.numerator, slope.denominator)
+    al = _number_latex(slope)
+    return Activation(
+        name="leaky_relu",
+        forward=lambda a: np.where(a > 0, a, alpha * a).astype(float),
+        derivative=lambda a, z: np.where(a > 0, 1.0, alpha),
+        sym_forward=lambda a: sp.Piecewise((a, a > 0), (s * a, True)),
+        # LReLU'(0) := alpha, the convention stated on the page (the left derivative, as for ReLU)
+        sym_derivative=lambda a, z: sp.Piecewise((1, a > 0), (s, True)),
+        latex=rf"\operatorname{{LReLU}}_{{{al}}}\left({{a}}\right)",
+        latex_derivative_in_a=rf"\begin{{cases}} 1 & {{a}} > 0 \\ {al} & {{a}} \le 0 \end{{cases}}",
+        latex_derivative=rf"\begin{{cases}} 1 & {{a}} > 0 \\ {al} & {{a}} \le 0 \end{{cases}}",
+        derivative_matrix=lambda z, h: mx.Elementwise(
+            rf"\left(\mathbb{{1}}\left[{{x}} > 0\right] + {al}\, \mathbb{{1}}\left[{{x}} \le 0\right]\right)",
+            lambda a: np.where(a > 0, 1.0, alpha), z),
+        kinks=(0.0,),
+        convention=rf"\operatorname{{LReLU}}_{{{al}}}'(0) := {al}",
+        parameter="slope",
+        default=Fraction(1, 100),
+        configure=_leaky_relu,
+    )
+
+
+def _softmax(a: Array) -> Array:
+    # e^(a - max) / sum e^(a - max) per sample: the largest exponent is 0, so nothing overflows
+    e = np.exp(a - a.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _sym_softmax(column: list) -> list:
+    exps = [sp.exp(a) for a in column]
+    total = sp.Add(*exps)
+    return [e / total for e in exps]
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
@@ -143,6 +228,8 @@ ACTIVATIONS: dict[str, Activation] = {
             latex_derivative_in_a=r"\sigma\left({a}\right)\left(1 - \sigma\left({a}\right)\right)",
             latex_derivative=r"{z}\left(1 - {z}\right)",
             derivative_matrix=lambda z, h: mx.Had(h, mx.OneMinus(h)),
+            numerics=(r"\(\sigma(a)\) in float64 as \(1/(1 + e^{-a})\) for \(a \ge 0\) and "
+                      r"\(e^{a}/(1 + e^{a})\) for \(a < 0\) (the same value; no exponent overflows)"),
         ),
         Activation(
             name="tanh",
@@ -155,6 +242,26 @@ ACTIVATIONS: dict[str, Activation] = {
             latex_derivative=r"1 - {z}^2",
             derivative_matrix=lambda z, h: mx.OneMinus(mx.Had(h, h)),
         ),
+        _leaky_relu(Fraction(1, 100)),
+        Activation(
+            name="softmax",
+            forward=_softmax,
+            derivative=lambda a, z: z * (1.0 - z),  # d z_i / d a_i
+            sym_forward=sp.exp,  # (one entry alone is not defined; sym_forward_column is used)
+            sym_derivative=lambda a, z: z * (1 - z),
+            latex=r"\operatorname{softmax}\left({a}\right)",
+            latex_derivative_in_a=r"\operatorname{softmax}\left({a}\right)\left(1 - \operatorname{softmax}\left({a}\right)\right)",
+            latex_derivative=r"{z}\left(1 - {z}\right)",
+            numerics=(r"\(\operatorname{softmax}(a)_i = e^{a_i - \max_j a_j} / \sum_k e^{a_k - \max_j a_j}\) "
+                      "in float64 (the same value; the largest exponent is 0, so nothing overflows)"),
+            # dJ/da = z (.) (dJ/dz - sum_j z_j dJ/dz_j), one sample at a time
+            vjp_rule=lambda g, a, z: z * (g - np.sum(z * g, axis=0, keepdims=True)),
+            cross=lambda zi, zp: -zi * zp,
+            sym_cross=lambda zi, zp: -zi * zp,
+            latex_cross=r"-{z} \cdot {zp}",
+            sym_forward_column=_sym_softmax,
+            vjp_tree=lambda g, z, h: mx.Had(h, mx.Sub(g, mx.ColumnSum(mx.Had(h, g)))),
+        ),
     ]
 }
 
@@ -164,76 +271,173 @@ ACTIVATIONS: dict[str, Activation] = {
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss J(yhat, y) over a batch; per-sample loss l_k, objective J = mean over samples.
-
-    ``scale`` and ``per_output_mean`` define it: l_k = scale * sum_i (yhat_ik - y_ik)^2,
-    divided by the number of outputs when ``per_output_mean``.
-    """
+    """A loss J(yhat, y): the per-sample loss l_k summed over the outputs, J = mean over the batch
+    (and over the outputs too when ``per_output_mean``). Arrays have one column per sample."""
 
     name: str
-    scale: sp.Rational
-    per_output_mean: bool
     latex: str  # per-sample loss of one output, in {y}, {yhat}
     latex_derivative: str  # d l / d yhat for one output, one sample
+    per_output: Callable[[Array, Array], Array]  # l for each entry
+    per_output_derivative: Callable[[Array, Array], Array]  # d l / d yhat for each entry
+    sym_per_output: Callable[[sp.Expr, sp.Expr], sp.Expr]
+    sym_per_output_derivative: Callable[[sp.Expr, sp.Expr], sp.Expr]
+    # dJ/dyhat as a matrix expression (yhat, y, outputs); None where it needs a division
+    gradient_rule: Callable[[mx.Expr, mx.Expr, int], mx.Expr | None] = lambda yhat, y, outputs: None
+    per_output_mean: bool = False
+    # ---- a loss meant for one output activation (the fused form dJ/dz = (yhat - y) / m)
+    output_activation: str = ""  # the activation the last layer must have ("" = any)
+    latex_fused: str = ""  # d l / d z for one output, in {y}, {yhat}
+    fused_why: str = ""  # the chain rule that gives it, per sample, in LaTeX (stated on the page)
+    targets: str = "any"  # any | probability (each in [0, 1]) | distribution (>= 0, sum 1 per sample)
+    numerics: str = ""  # how log(0) is kept away, stated on the page
+    clip: float = 0.0  # yhat is clipped to [clip, 1 - clip] before a log; a clipped yhat is refused
 
-    def _divisor(self, yhat: Array) -> int:
-        outputs, batch = yhat.shape
+    def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int, key: str = "") -> mx.Expr | None:
+        """dJ/dyhat as a matrix expression; None for a loss shown only fused with its activation;
+        ``key`` names it where the handout leaves the loss open (J')."""
+        tree = self.gradient_rule(yhat, y, outputs)
+        if tree is None:
+            return None
+        return mx.Named(key, yhat, tree, None) if key else tree
+
+    def divisor(self, outputs: int, batch: int) -> int:
         return batch * (outputs if self.per_output_mean else 1)
 
     def forward(self, yhat: Array, y: Array) -> float:
         """J = mean over the batch of the per-sample loss."""
-        return float(self.scale) * float(np.sum((yhat - y) ** 2)) / self._divisor(yhat)
+        return float(np.sum(self.per_output(yhat, y))) / self.divisor(*yhat.shape)
 
     def gradient(self, yhat: Array, y: Array) -> Array:
         """dJ/dyhat, same shape as yhat."""
-        return 2.0 * float(self.scale) * (yhat - y) / self._divisor(yhat)
+        return self.per_output_derivative(yhat, y) / self.divisor(*yhat.shape)
 
     def sym_forward(self, yhat: sp.Matrix, y: sp.Matrix) -> sp.Expr:
         """J as an exact sympy expression."""
-        total = sum(((yhat[i, k] - y[i, k]) ** 2 for i in range(yhat.rows) for k in range(yhat.cols)),
-                    sp.Integer(0))
-        divisor = yhat.cols * (yhat.rows if self.per_output_mean else 1)
-        return self.scale * total / divisor
-
-    def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int, key: str = "") -> mx.Expr:
-        """dJ/dyhat as a matrix expression: 2 scale (yhat - y) / m, and / outputs for a mean;
-        ``key`` names it where the handout leaves the loss open (J')."""
-        den = Fraction(outputs) if self.per_output_mean else Fraction(1)
-        tree = mx.scale(Fraction(2 * self.scale), den, 1, mx.Sub(yhat, y))
-        return mx.Named(key, yhat, tree, None) if key else tree
+        total = sum((self.sym_per_output(yhat[i, k], y[i, k]) for i in range(yhat.rows)
+                     for k in range(yhat.cols)), sp.Integer(0))
+        return total / self.divisor(yhat.rows, yhat.cols)
 
     def sym_derivative(self, yhat: sp.Expr, y: sp.Expr, outputs: int, batch: int) -> sp.Expr:
         """dJ/dyhat_ik as an exact sympy expression."""
-        divisor = batch * (outputs if self.per_output_mean else 1)
-        return 2 * self.scale * (yhat - y) / divisor
+        return self.sym_per_output_derivative(yhat, y) / self.divisor(outputs, batch)
+
+    def fused_matrix(self, yhat: mx.Expr, y: mx.Expr) -> mx.Expr:
+        """dJ/dz at the output activation this loss is meant with: (yhat - y) / m."""
+        return mx.scale(Fraction(1), Fraction(1), 1, mx.Sub(yhat, y))
+
+    def saturated(self, yhat: Array) -> Array:
+        """The entries where the clip before the log is active (False everywhere without a log)."""
+        if not self.clip:
+            return np.zeros(yhat.shape, dtype=bool)
+        return (yhat < self.clip) | (yhat > 1.0 - self.clip)
+
+
+def _squared(name: str, scale: sp.Rational, per_output_mean: bool, latex: str, latex_derivative: str) -> Loss:
+    """scale * (yhat - y)^2 per output; its gradient 2 scale (yhat - y) / m (/ outputs for a mean)."""
+    c = float(scale)
+
+    def gradient_matrix(yhat: mx.Expr, y: mx.Expr, outputs: int) -> mx.Expr:
+        den = Fraction(outputs) if per_output_mean else Fraction(1)
+        return mx.scale(Fraction(2 * scale), den, 1, mx.Sub(yhat, y))
+
+    return Loss(name=name, latex=latex, latex_derivative=latex_derivative,
+                per_output=lambda yhat, y: c * (yhat - y) ** 2,
+                per_output_derivative=lambda yhat, y: 2.0 * c * (yhat - y),
+                sym_per_output=lambda yhat, y: scale * (yhat - y) ** 2,
+                sym_per_output_derivative=lambda yhat, y: 2 * scale * (yhat - y),
+                gradient_rule=gradient_matrix, per_output_mean=per_output_mean)
+
+
+# a probability is clipped to [CLIP, 1 - CLIP] before its log; a problem where the clip is
+# active (the output saturated in float64) is refused: there the printed derivative would be wrong
+CLIP = 1e-12
+
+
+def _log(p: Array) -> Array:
+    return np.log(np.clip(p, CLIP, 1.0 - CLIP))
+
+
+_LOG_NOTE = (r"the logarithm is taken of \(\hat{y}\) clipped to \([10^{-12}, 1 - 10^{-12}]\), so "
+             r"\(\log 0\) is never evaluated; a problem whose output comes that close to 0 or 1 "
+             "(a saturated output) is refused, since there the clipped derivative would be wrong")
 
 
 LOSSES: dict[str, Loss] = {
     l.name: l
     for l in [
+        _squared("squared_error", sp.Integer(1), False, r"\left({y} - {yhat}\right)^2",
+                 r"-2\left({y} - {yhat}\right)"),
+        _squared("half_squared_error", sp.Rational(1, 2), False, r"\tfrac{1}{2}\left({yhat} - {y}\right)^2",
+                 r"{yhat} - {y}"),
+        _squared("mean_squared_error", sp.Integer(1), True, r"\left({y} - {yhat}\right)^2",
+                 r"-2\left({y} - {yhat}\right)"),
         Loss(
-            name="squared_error",
-            scale=sp.Integer(1),
-            per_output_mean=False,
-            latex=r"\left({y} - {yhat}\right)^2",
-            latex_derivative=r"-2\left({y} - {yhat}\right)",
+            name="binary_cross_entropy",
+            latex=r"-\left({y} \log {yhat} + \left(1 - {y}\right) \log\left(1 - {yhat}\right)\right)",
+            latex_derivative=r"\frac{{yhat} - {y}}{{yhat}\left(1 - {yhat}\right)}",
+            per_output=lambda yhat, y: -(y * _log(yhat) + (1.0 - y) * _log(1.0 - yhat)),
+            per_output_derivative=lambda yhat, y: (yhat - y) / (yhat * (1.0 - yhat)),
+            sym_per_output=lambda yhat, y: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)),
+            sym_per_output_derivative=lambda yhat, y: (yhat - y) / (yhat * (1 - yhat)),
+            output_activation="sigmoid",
+            latex_fused=r"{yhat} - {y}",
+            fused_why=(r"\frac{\partial \ell}{\partial \hat{y}} \frac{\partial \hat{y}}{\partial z} = "
+                       r"\frac{\hat{y} - y}{\hat{y}\left(1 - \hat{y}\right)} \cdot \hat{y}\left(1 - \hat{y}\right) "
+                       r"= \hat{y} - y"),
+            targets="probability",
+            numerics=_LOG_NOTE,
+            clip=CLIP,
         ),
         Loss(
-            name="half_squared_error",
-            scale=sp.Rational(1, 2),
-            per_output_mean=False,
-            latex=r"\tfrac{1}{2}\left({yhat} - {y}\right)^2",
-            latex_derivative=r"{yhat} - {y}",
-        ),
-        Loss(
-            name="mean_squared_error",
-            scale=sp.Integer(1),
-            per_output_mean=True,
-            latex=r"\left({y} - {yhat}\right)^2",
-            latex_derivative=r"-2\left({y} - {yhat}\right)",
+            name="cross_entropy",
+            latex=r"-{y} \log {yhat}",
+            latex_derivative=r"-\frac{{y}}{{yhat}}",
+            per_output=lambda yhat, y: -y * _log(yhat),
+            per_output_derivative=lambda yhat, y: -y / yhat,
+            sym_per_output=lambda yhat, y: -y * sp.log(yhat),
+            sym_per_output_derivative=lambda yhat, y: -y / yhat,
+            output_activation="softmax",
+            latex_fused=r"{yhat} - {y}",
+            # every output depends on every input: a sum over the outputs p, and sum_p y_p = 1
+            fused_why=(r"\sum_{p} \frac{\partial \ell}{\partial \hat{y}_p} \frac{\partial \hat{y}_p}{\partial z_i} = "
+                       r"\sum_{p} -\frac{y_p}{\hat{y}_p} \, \hat{y}_p \left(\delta_{pi} - \hat{y}_i\right) = "
+                       r"-y_i + \hat{y}_i \sum_{p} y_p = \hat{y}_i - y_i"),
+            targets="distribution",
+            numerics=_LOG_NOTE,
+            clip=CLIP,
         ),
     ]
 }
+
+
+# ---------------------------------------------------------------- weight decay (L2 on the weights)
+
+
+@dataclass(frozen=True)
+class WeightDecay:
+    """J gains (lambda/2) sum_l ||W_l||^2 over the learned weight matrices (not the biases);
+    each weight's gradient gains lambda W."""
+
+    rate: Fraction
+    latex = r"\frac{\lambda}{2} \sum_{l} \lVert W_{l} \rVert^{2}"
+    latex_derivative = r"\lambda\, {w}"  # d/dw of the penalty, in {w}
+
+    def forward(self, weights: list[Array]) -> float:
+        return float(self.rate) / 2 * float(sum(np.sum(w ** 2) for w in weights))
+
+    def gradient(self, w: Array) -> Array:
+        return float(self.rate) * w
+
+    def sym_forward(self, weights: list[sp.Matrix]) -> sp.Expr:
+        rate = sp.Rational(self.rate.numerator, self.rate.denominator)
+        return rate / 2 * sum((v ** 2 for w in weights for v in w), sp.Integer(0))
+
+    def sym_derivative(self, w: sp.Expr) -> sp.Expr:
+        return sp.Rational(self.rate.numerator, self.rate.denominator) * w
+
+    def gradient_matrix(self, w: mx.Expr) -> mx.Expr:
+        """lambda W as a matrix expression."""
+        return mx.Scale(Fraction(self.rate.numerator), Fraction(self.rate.denominator), 0, w, r"\lambda")
 
 
 # ---------------------------------------------------------------- linear map a = W x (+ b)
@@ -298,3 +502,16 @@ class Linear:
         if b is not None:
             a = a + b * sp.ones(1, x.cols)
         return a
+
+
+# ---------------------------------------------------------------- an op of the graph, with its parameter
+
+
+def activation_of(name: str, param: Fraction | None = None) -> Activation:
+    """The activation entry for one layer, configured with its parameter (e.g. the slope)."""
+    return ACTIVATIONS[name].with_parameter(param)
+
+
+def decay_of(param: Fraction | None) -> WeightDecay | None:
+    """The loss node's weight decay, if it has one."""
+    return WeightDecay(Fraction(param)) if param else None

@@ -17,7 +17,7 @@ from .yaml_lines import load_yaml
 
 HANDOUTS_FILE = "handouts.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-HANDOUT_KEYS = {"id", "slug", "title", "file", "summary", "problems"}
+HANDOUT_KEYS = {"id", "slug", "title", "file", "summary", "problems", "addition"}
 
 
 def _read(path: Path, shown: str, sources: dict[Path, bytes] | None = None) -> tuple[Any, dict[str, int]]:
@@ -101,7 +101,8 @@ def load_handouts(problems_dir: Path, root: Path, strict: bool = True,
         handouts.append(Handout(
             id=c.text(d.get("id"), f"{p}.id", default=""), slug=_slug(c, d.get("slug"), f"{p}.slug"),
             title=c.text(d.get("title"), f"{p}.title"), file=c.text(d.get("file", ""), f"{p}.file", default=""),
-            summary=c.text(d.get("summary", ""), f"{p}.summary", default=""), problems=tuple(problems)))
+            summary=c.text(d.get("summary", ""), f"{p}.summary", default=""), problems=tuple(problems),
+            addition=d.get("addition", False) is True))
     for file in sorted(problems_dir.glob("*.yml")):
         if file.name != HANDOUTS_FILE and file.name not in listed:
             c.fail("handouts", f"problems/{file.name} is not listed under any handout's problems")

@@ -30,6 +30,7 @@ class Layer:
     weight: str
     bias: str
     fixed: bool = False  # weights given but not learned (e.g. a sum written as a layer of ones)
+    slope: Fraction | None = None  # the activation's parameter (leaky ReLU's slope), if it has one
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Network:
     bias: str  # folded | separate | none
     loss: str
     loss_name: str
+    weight_decay: Fraction | None = None  # lambda of (lambda/2) sum ||W||^2, weights only
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class Handout:
     file: str
     summary: str
     problems: tuple[Problem, ...] = field(default=())
+    addition: bool = False  # problems added beyond the handouts (no source file)
 
 
 # ---------------------------------------------------------------- scalar expression problems

@@ -44,8 +44,8 @@ TOP_KEYS = {
     "step_notation": "subscript (W_{t+1}, the default) or superscript (w^{(t+1)}) for updates",
     "questions": "the questions",
 }
-NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name"}
-LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed"}
+NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name", "weight_decay"}
+LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed", "slope"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
                  "answer", "note", "claims", "general", "general_of", "expand"}
 FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
@@ -277,20 +277,26 @@ def _network(c: Checker, raw: Any) -> Network | None:
             d = c.mapping(raw, p, LAYER_KEYS)
             if not d:
                 continue
+            activation = c.choice(c.required(d, "activation", p), f"{p}.activation", ACTIVATIONS)
             layers.append(Layer(
                 size=c.integer(c.required(d, "size", p), f"{p}.size", 1, MAX_UNITS),
-                activation=c.choice(c.required(d, "activation", p), f"{p}.activation", ACTIVATIONS),
+                activation=activation,
                 pre=c.name(d.get("pre", f"a{l}"), f"{p}.pre"),
                 post=c.name(d.get("post", f"h{l}"), f"{p}.post"),
                 weight=c.name(d.get("weight", f"W{l}"), f"{p}.weight"),
                 bias=c.name(d.get("bias", f"b{l}"), f"{p}.bias"),
                 fixed=_flag(c, d.get("fixed", False), f"{p}.fixed"),
+                slope=_parameter(c, d, p, activation),
             ))
     target = c.name(net.get("target", "y"), "network.target")
     loss_name = c.name(net.get("loss_name", "loss"), "network.loss_name")
+    decay = _weight_decay(c, net, bias)
+    if loss and layers and LOSSES[loss].output_activation not in ("", layers[-1].activation):
+        c.fail("network.loss", f"{loss} needs a {LOSSES[loss].output_activation} output layer; "
+                               f"network.layers[{len(layers) - 1}].activation is {layers[-1].activation!r}")
     if len(c.issues) > start:
         return None
-    network = Network(input_name, input_size, target, tuple(layers), bias, loss, loss_name)
+    network = Network(input_name, input_size, target, tuple(layers), bias, loss, loss_name, decay)
     names = _all_names(network)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -298,6 +304,34 @@ def _network(c: Checker, raw: Any) -> Network | None:
                           f"{', '.join(duplicates)} used twice")
         return None
     return network
+
+
+def _parameter(c: Checker, d: dict, p: str, activation: str) -> Fraction | None:
+    """A layer's activation parameter (leaky ReLU's slope, 0 <= slope < 1), for the ops that take one."""
+    entry = ACTIVATIONS.get(activation)
+    if "slope" not in d:
+        return entry.default if entry is not None else None
+    if entry is None or entry.parameter != "slope":
+        takes = sorted(n for n, a in ACTIVATIONS.items() if a.parameter == "slope")
+        c.fail(f"{p}.slope", f"only {', '.join(takes)} takes a slope; this layer's activation is {activation!r}")
+        return None
+    slope = c.number(d["slope"], f"{p}.slope")
+    if not 0 <= slope < 1:
+        c.fail(f"{p}.slope", f"expected a number from 0 up to (not including) 1; got {_describe(d['slope'])}")
+    return slope
+
+
+def _weight_decay(c: Checker, net: dict, bias: str) -> Fraction | None:
+    """lambda of the L2 penalty (lambda/2) sum ||W||^2 on the weights, not the biases."""
+    if "weight_decay" not in net:
+        return None
+    decay = c.number(net["weight_decay"], "network.weight_decay")
+    if decay < 0:
+        c.fail("network.weight_decay", f"expected a number >= 0; got {_describe(net['weight_decay'])}")
+    if bias == "folded":
+        c.fail("network.weight_decay", "needs bias: separate or none (a bias folded into column 0 of W "
+                                       "would be decayed with the weights)")
+    return decay or None
 
 
 def _flag(c: Checker, value: Any, path: str) -> bool:
@@ -356,13 +390,41 @@ def _values(c: Checker, raw: Any, net: Network) -> dict[str, Matrix]:
                 c.fail("values", f"missing required key {name!r} (shape {want[name][0]}x{want[name][1]})")
             continue
         rows, cols = want[name]
-        if name in (net.input_name, net.target_name):
+        if name == net.target_name and LOSSES[net.loss].targets != "any":
+            out[name] = _targets(c, vals[name], p, LOSSES[net.loss].targets, rows, cols)
+        elif name in (net.input_name, net.target_name):
             # samples are written as rows; stored with one column per sample
             m = c.matrix(vals[name], p, (cols, rows) if cols > 1 else (1, rows))
             out[name] = tuple(zip(*m))
         else:
             out[name] = c.matrix(vals[name], p, (rows, cols))
     return out
+
+
+def _targets(c: Checker, raw: Any, p: str, kind: str, outputs: int, batch: int) -> Matrix:
+    """Targets of a loss on probabilities: each in [0, 1]; for a distribution (one-hot), also a sum
+    of 1 per sample, or one class number (1 to outputs) per sample, turned into one-hot columns."""
+    flat = raw if isinstance(raw, list) and not any(isinstance(v, list) for v in raw) else None
+    if kind == "distribution" and outputs > 1 and (not isinstance(raw, list) or (flat is not None and batch > 1)):
+        classes = [raw] if not isinstance(raw, list) else flat
+        if len(classes) != batch:
+            c.fail(p, f"expected one class number per sample ({batch}) or one-hot rows; got {len(classes)}")
+            return tuple((Fraction(0),) * batch for _ in range(outputs))
+        for k, v in enumerate(classes):
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= outputs:
+                c.fail(f"{p}[{k}]" if isinstance(raw, list) else p,
+                       f"expected a class number from 1 to {outputs}; got {_describe(v)}")
+                return tuple((Fraction(0),) * batch for _ in range(outputs))
+        return tuple(tuple(Fraction(int(v == i + 1)) for v in classes) for i in range(outputs))
+    m = c.matrix(raw, p, (batch, outputs) if batch > 1 else (1, outputs))
+    for k, sample in enumerate(m):
+        if any(not 0 <= v <= 1 for v in sample):
+            c.fail(p, f"expected targets from 0 to 1 (probabilities); sample {k + 1} has "
+                      f"{', '.join(str(v) for v in sample)}")
+        elif kind == "distribution" and sum(sample) != 1:
+            c.fail(p, f"expected each sample's targets to sum to 1 (one-hot, or a class number); sample "
+                      f"{k + 1} sums to {sum(sample)}")
+    return tuple(zip(*m))
 
 
 def _symbols(c: Checker, raw: Any) -> dict[str, str]:
@@ -612,7 +674,7 @@ def _check_direct_input(c: Checker, path: str, net: Network, of: Ref, wrt: Ref) 
     # the entries must be connected: a_i uses row i of W (and b_i); z_i uses a_i only
     row_of = of.index[0] if of.index else 1
     is_weight_or_bias = any(wrt.name in (l.weight, l.bias) for l in net.layers)
-    elementwise = any(of.name == l.post for l in net.layers)
+    elementwise = any(of.name == l.post and ACTIVATIONS[l.activation].elementwise for l in net.layers)
     wrt_row = wrt.index[0] if wrt.index else 1
     if (is_weight_or_bias or elementwise) and wrt_row != row_of:
         c.fail(path, f"expected an entry that {of} depends on (row {row_of}); got {str(wrt)!r}, "

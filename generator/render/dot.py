@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..graph.model import Graph, Node
-from ..graph.ops import ACTIVATIONS, LOSSES
+from ..graph.ops import activation_of, decay_of, LOSSES
 from ..problem.spec import Problem
 from ..solve.chain import Elem, Factor, successors
 from .numbers import number
@@ -178,13 +178,16 @@ def _formula(graph: Graph, node: Node) -> str:
             return html(f"{w} {x} + {sym(node.inputs[2])}")
         return html(f"{w} {x}")
     if node.kind == "activation":
-        return html(fill(ACTIVATIONS[node.op].latex, a=sym(node.inputs[0])))
+        return html(fill(activation_of(node.op, node.param).latex, a=sym(node.inputs[0])))
     if node.kind == "loss":
-        pred, target = node.inputs
+        pred, target = node.inputs[:2]
         one = graph.node(pred).shape == (1, 1)
+        decay = decay_of(node.param)
+        penalty = " + " + html(decay.latex.replace(r"\frac{\lambda}{2}", "(λ/2)").replace(r"\lVert", "‖")
+                               .replace(r"\rVert", "‖").replace(r"\sum_{l}", "Σ")) if decay else ""
         if one:
-            return html(fill(LOSSES[node.op].latex, y=sym(target), yhat=sym(pred)))
-        return html(node.op.replace("_", " ") + f"({sym(pred)}, {sym(target)})")
+            return html(fill(LOSSES[node.op].latex, y=sym(target), yhat=sym(pred))) + penalty
+        return html(node.op.replace("_", " ") + f"({sym(pred)}, {sym(target)})") + penalty
     return ""
 
 
@@ -310,7 +313,7 @@ def _levels(graph: Graph, values: dict) -> list[list[Elem]]:
             levels.append([e for i in range(half) for e in row(i)] + x
                           + [e for i in range(half, rows) for e in row(i)])
         elif node.kind == "loss":
-            pred, target = node.inputs
+            pred, target = node.inputs[:2]
             levels.append([Elem(n, (r, c)) for r in range(values[pred].shape[0])
                            for c in range(values[pred].shape[1]) for n in (pred, target)])
     return levels

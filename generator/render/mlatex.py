@@ -15,6 +15,8 @@ from ..graph import mexpr as mx
 
 # precedence: a tree printed inside a tighter context gets parentheses
 SUM, HADAMARD, PRODUCT, ATOM = 1, 2, 3, 4
+# each entry replaced by the sum over its sample's entries (the units j of one sample)
+COLUMN_SUM = r"\operatorname{sum}_{j}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         a, _ = _print(e.a, n)
         b, lb = _print(e.b, n)
         return f"{a} + {_group(b, lb, HADAMARD)}", SUM
+    if isinstance(e, mx.ColumnSum):
+        x, _ = _print(e.x, n)
+        return rf"{COLUMN_SUM}\left({x}\right)", ATOM
     if isinstance(e, mx.OneMinus):
         x, lx = _print(e.x, n)
         return f"1 - {_group(x, lx, HADAMARD)}", SUM

@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import sympy as sp
 
-from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..graph.ops import activation_of, decay_of, LOSSES, Linear
 from ..problem.spec import Question
 from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
@@ -28,17 +28,21 @@ NOISE_FLOOR = 1e-6  # below this a central difference cannot resolve a relative 
 MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
 
 
-def render_page(solution: Solution, asset_dir: str, handout_title: str) -> str:
-    """The whole page as Markdown; ``asset_dir`` is the folder of its SVGs, relative to the page."""
+def render_page(solution: Solution, asset_dir: str, handout_title: str, addition: bool = False) -> str:
+    """The whole page as Markdown; ``asset_dir`` is the folder of its SVGs, relative to the page;
+    ``addition``: a problem beyond the handouts (no handout asks it)."""
     r = _Renderer(solution, asset_dir)
     p = solution.problem
+    source = (f"*{handout_title}, problem {p.section}: an addition to the site, not from a course handout.* "
+              if addition else f"*Handout {p.handout} ({handout_title}), section {p.section}.* ")
     parts = [f"# {p.title}\n",
-             f"*Handout {p.handout} ({handout_title}), section {p.section}.* "
+             source +
              f"Numbers are rounded to {p.significant_figures} significant figures; "
              "exact forms are given where they exist.\n"]
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())
+    parts.append(r.conventions())
     parts.append(r.verification())
     if r.backward is not None and r.asks_gradients():
         parts.append(r.backward.section(solution.values))
@@ -205,8 +209,8 @@ class _Renderer:
         body = (f"{exact_note}Every derivative on this page, and every entry of the gradient of "
                 f"\\(J\\), was compared with a central finite difference "
                 f"\\(\\frac{{f(\\theta + h) - f(\\theta - h)}}{{2h}}\\) in float64 with "
-                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) (smaller where a ReLU input lies within \\(h\\) of "
-                f"its kink) before this page was written: "
+                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) (smaller where an input of an activation lies "
+                f"within \\(h\\) of its kink) before this page was written: "
                 f"all {len(checks)} checks passed (tolerance: relative \\(10^{{-6}}\\) or absolute "
                 f"\\(10^{{-9}}\\)).")
         if large:
@@ -218,10 +222,71 @@ class _Renderer:
                      f"finite difference resolves in relative terms; they agree to within "
                      f"\\({num.number(worst_abs, 2)}\\) absolute.")
         if kinks:
-            body += (f" {len(kinks)} of them sit on a kink of ReLU, where the derivative does not "
-                     "exist; there the page uses \\(\\operatorname{ReLU}'(0) := 0\\) and the check "
+            body += (f" {len(kinks)} of them sit on a kink of an activation, where the derivative does "
+                     f"not exist; there the page uses {self.kink_conventions()} and the check "
                      "compares with the matching one-sided difference instead.")
         return '!!! success "Verified"\n' + _indent(body) + "\n"
+
+    def activations(self) -> list:
+        """The activation entries of this network, each once, in layer order."""
+        found = []
+        for node in self.g.nodes:
+            if node.kind == "activation":
+                act = activation_of(node.op, node.param)
+                if act not in found:
+                    found.append(act)
+        return found
+
+    def kink_conventions(self) -> str:
+        return " and ".join(f"\\({a.convention}\\)" for a in self.activations() if a.kinks)
+
+    def conventions(self) -> str:
+        """How the page's ops are taken at their kinks, evaluated without overflow or log 0, fused
+        with the loss, and regularised: stated from the op table, before any number uses them."""
+        items = []
+        kinks = self.kink_conventions()
+        if kinks:
+            items.append(f"At a kink, where the derivative does not exist, the page uses {kinks}.")
+        loss_node = self.g.objective
+        loss = LOSSES[loss_node.op]
+        for op in self.activations() + [loss]:
+            if op.numerics:
+                items.append(op.numerics[0].upper() + op.numerics[1:] + ".")
+        decay = decay_of(loss_node.param)
+        if decay is not None:
+            names = ", ".join(f"\\({self.g.node(w).latex}\\)" for w in loss_node.inputs[2:])
+            items.append(f"Weight decay: \\({self.J}\\) adds \\({decay.latex}\\) over the weights "
+                         f"{names} (not the biases), with \\(\\lambda = {num.fraction(decay.rate)}\\); each "
+                         f"weight's gradient gains \\({fill(decay.latex_derivative, w='W')}\\).")
+        fused = self.fused_note()
+        if not items and not fused:
+            return ""
+        return "**Conventions.**\n\n" + "".join(f"- {t}\n" for t in items) + ("\n" + fused if fused else "")
+
+    def fused_pre(self) -> str | None:
+        """The output layer's pre-activation when the loss is meant for its activation (fused)."""
+        loss_node = self.g.objective
+        out = self.g.node(loss_node.inputs[0])
+        if out.kind == "activation" and out.op == LOSSES[loss_node.op].output_activation:
+            return out.inputs[0]
+        return None
+
+    def fused_note(self) -> str:
+        """Why dJ/dz of the output layer is (yhat - y)/m: the op entry's chain rule, per sample."""
+        pre = self.fused_pre()
+        if pre is None:
+            return ""
+        loss_node = self.g.objective
+        loss = LOSSES[loss_node.op]
+        out = loss_node.inputs[0]
+        fused = fill(loss.latex_fused, yhat=whole(self.g, out), y=whole(self.g, loss_node.inputs[1]))
+        batch = self.s.values[out].shape[1] > 1
+        return ("The loss is meant for this output activation: for one sample, the chain rule through "
+                "both gives\n" + _display(loss.fused_why)
+                + f"\nso \\({partial(self.J, whole(self.g, pre))} = "
+                + (f"\\frac{{1}}{{m}}\\left({fused}\\right)" if batch else fused)
+                + "\\)" + (" (the mean over the batch)" if batch else "")
+                + ": the fused form, checked on this page's numbers in the backward pass.\n")
 
     def question(self, q: Question, answer: object) -> str:
         head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
@@ -234,7 +299,7 @@ class _Renderer:
         if c.kink:
             return (f"Kink: the function is not differentiable here. Left and right differences: "
                     f"\\({self.n(c.left)}\\) and \\({self.n(c.right)}\\); the value above follows "
-                    f"\\(\\operatorname{{ReLU}}'(0) := 0\\) and matches one of them.\n")
+                    f"{self.kink_conventions()} and matches one of them.\n")
         if _magnitude(c) < NOISE_FLOOR:
             return (f"*Check:* central difference \\({self.n(c.numeric)}\\), absolute error "
                     f"\\({num.number(c.abs_error, 2)}\\) (too small a derivative for a relative "
@@ -309,7 +374,7 @@ class _Renderer:
         if node.kind == "linear":
             return self._linear_steps(node)
         if node.kind == "activation":
-            act = ACTIVATIONS[node.op]
+            act = activation_of(node.op, node.param)
             rows, cols = node.shape
             if cols > 1:  # a batch: the element-wise rule, then the whole matrix
                 rule = fill(act.latex, a=whole(self.g, args[0]))
@@ -324,22 +389,38 @@ class _Renderer:
             return _display(*lines)
         if node.kind == "loss":
             loss = LOSSES[node.op]
-            pred, target = args
+            pred, target = args[:2]
             outputs, batch = self.g.node(pred).shape
             terms, numbers = [], []
+            each = loss.per_output(self.s.values[pred], self.s.values[target])
             for k in range(batch):
                 for i in range(outputs):
+                    if each[i, k] == 0 and loss.clip:  # -0 log yhat: a class the sample is not in
+                        continue
                     yh, y = Elem(pred, (i, k)), Elem(target, (i, k))
                     terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
                     numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
                                         yhat=num.operand(self.val(yh), self.figs)))
-            divisor = batch * (outputs if loss.per_output_mean else 1)
+            divisor = loss.divisor(outputs, batch)
             mean = f"\\frac{{1}}{{{divisor}}}" if divisor > 1 else ""
             wrap = (lambda t: f"{mean}\\left({t}\\right)") if divisor > 1 else (lambda t: t)  # noqa: E731
+            join = lambda ts: " + ".join(ts).replace("+ -", "- ")  # noqa: E731
             value = num.equals(float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+            decay = decay_of(node.param)
+            if decay is not None:  # + (lambda/2) sum ||W||^2 over the decayed weights
+                norms = " + ".join(rf"\lVert {self.g.node(w).latex} \rVert^{{2}}" for w in args[2:])
+                squares = sum(float(np.sum(self.s.values[w] ** 2)) for w in args[2:])
+                lam = num.fraction(decay.rate)
+                penalty = (rf" + \frac{{\lambda}}{{2}}\left({norms}\right)",
+                           rf" + \frac{{{lam}}}{{2}} \cdot {num.operand(squares, self.figs)}")
+            else:
+                penalty = ("", "")
             if len(terms) > MAX_EXPANDED:
-                return _display(f"{node.latex} &{value}")
-            return _display(f"{node.latex} &= {wrap(' + '.join(terms))} = {wrap(' + '.join(numbers))} {value}")
+                if decay is None:
+                    return _display(f"{node.latex} &{value}")
+                each = fill(loss.latex, y="y_{i,k}", yhat=r"\hat{y}_{i,k}")
+                return _display(f"{node.latex} &= {mean}\\sum_{{k,i}} {each}{penalty[0]} {value}")
+            return _display(f"{node.latex} &= {wrap(join(terms))}{penalty[0]} = {wrap(join(numbers))}{penalty[1]} {value}")
         return ""
 
     def _linear_steps(self, node) -> str:
@@ -384,13 +465,23 @@ class _Renderer:
         return text + "\n"
 
     def _factor_name(self, f: Factor) -> str:
+        if f.role == "decay":  # the direct path: the penalty's own derivative, not all of dJ/dW
+            penalty = decay_of(self.g.node(f.out.node).param).latex
+            return rf"\frac{{\partial}}{{\partial {self.sym(f.inp)}}}\left({penalty}\right)"
         return partial(self.sym(f.out), self.sym(f.inp))
 
     def _factor_formula(self, f: Factor) -> tuple[str, str]:
         """The factor's formula in symbols, and with numbers substituted."""
         node = self.g.node(f.out.node)
-        if node.kind == "activation":
-            t = ACTIVATIONS[node.op].latex_derivative
+        if node.kind == "activation" and f.role == "cross":
+            t = activation_of(node.op, node.param).latex_cross
+        elif node.kind == "activation":
+            t = activation_of(node.op, node.param).latex_derivative
+        elif node.kind == "loss" and f.role == "decay":
+            decay = decay_of(node.param)
+            w = self.sym(f.operands["w"])
+            return (fill(decay.latex_derivative, w=w),
+                    f"{num.fraction(decay.rate)} \\cdot {num.operand(self.val(f.operands['w']), self.figs)}")
         elif node.kind == "loss":
             t = LOSSES[node.op].latex_derivative
             if self.s.values[node.inputs[0]].size > 1:
@@ -411,9 +502,9 @@ class _Renderer:
         rows = []
         lead = self._factor_name(f)
         if node.kind == "activation":
-            act = ACTIVATIONS[node.op]
+            act = activation_of(node.op, node.param)
             in_a = fill(act.latex_derivative_in_a, a=self.sym(f.inp))
-            if in_a != symbolic:
+            if in_a != symbolic and f.role != "cross":
                 rows.append(f"{lead} &= {in_a}")
                 lead = ""
         elif node.kind == "linear":
@@ -422,8 +513,8 @@ class _Renderer:
         tail = f" = {numeric}" if f"= {numeric}" != value and numeric != symbolic else ""
         rows.append(f"{lead} &= {symbolic}{tail} {value}")
         text = _display(*rows)
-        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
-            text += f"\nConvention at the kink: \\({ACTIVATIONS[node.op].convention}\\).\n"
+        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
+            text += f"\nConvention at the kink: \\({activation_of(node.op, node.param).convention}\\).\n"
         return text + "\n" + self._check_line(a.check)
 
     def _linear_expansion(self, f: Factor) -> str:
@@ -488,6 +579,8 @@ class _Renderer:
         if a.index is not None:
             text += self.index_general(a.index, a.of)
         named = self.backward.delta_name(a.wrt) if self.backward and a.of is None else None
+        if a.of is None and a.wrt == self.fused_pre():
+            text += self.fused_note() + "\n"
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{named or partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
@@ -496,7 +589,7 @@ class _Renderer:
         kinks = sum(c.kink for c in a.checks)
         text += (f"\n*Check:* each of the {len(a.checks)} entries against its central difference; largest "
                  f"relative error \\({num.number(worst, 2)}\\)"
-                 + (f"; {kinks} on a ReLU kink, matched one-sided" if kinks else "") + ".\n")
+                 + (f"; {kinks} on a kink, matched one-sided" if kinks else "") + ".\n")
         return text
 
     def _delta_form(self, q: Question, a: Chain) -> str:

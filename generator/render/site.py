@@ -62,11 +62,21 @@ def handout_dir(handout: Handout) -> str:
     return f"handouts/{handout.slug}"
 
 
+ADDITION = ("An addition: these problems are not from a course handout. They carry the same methods "
+            "to what courses teach next (classification losses, softmax, leaky ReLU, weight decay), "
+            "and are solved and checked like the rest.")
+
+
+def heading(h: Handout) -> str:
+    """A handout's title as the site lists it: '002: Chain rule ...', or an addition's own title."""
+    return f"{h.title} (addition)" if h.addition else f"{h.id}: {h.title}"
+
+
 def render_home(handouts: tuple[Handout, ...]) -> str:
     """docs/index.md: what the site is and the handouts with their problems."""
     parts = [HOME_INTRO, "## Handouts\n"]
     for h in handouts:
-        parts.append(f"### [{h.id}: {h.title}]({handout_dir(h)}/index.md)\n\n{h.summary}\n")
+        parts.append(f"### [{heading(h)}]({handout_dir(h)}/index.md)\n\n{h.summary}\n")
         if h.problems:
             parts.append("\n".join(f"- [{p.title}]({handout_dir(h)}/{p.slug}.md) "
                                    f"(section {p.section}, {len(p.questions)} questions)"
@@ -78,7 +88,8 @@ def render_home(handouts: tuple[Handout, ...]) -> str:
 
 def render_handout(h: Handout) -> str:
     """docs/handouts/<slug>/index.md: the handout's problems and a link to every question."""
-    parts = [f"# {h.id}: {h.title}\n", f"{h.summary}\n", f"Source file: `{h.file}`.\n"]
+    source = (f"*{ADDITION}*\n" if h.addition else f"Source file: `{h.file}`.\n")
+    parts = [f"# {heading(h)}\n", f"{h.summary}\n", source]
     if not h.problems:
         parts.append("*No worked problems yet.*\n")
     for p in h.problems:
@@ -121,6 +132,6 @@ def _first_sentence(text: str, limit: int = 160) -> str:
 def nav(handouts: tuple[Handout, ...]) -> str:
     """The handouts' part of the site navigation, in handout order (mkdocs `nav` entries, as
     JSON): each handout under its title, its index page first, then its problems in order."""
-    entries = [{f"{h.id}: {h.title}": [f"{handout_dir(h)}/index.md"]
+    entries = [{heading(h): [f"{handout_dir(h)}/index.md"]
                 + [f"{handout_dir(h)}/{p.slug}.md" for p in h.problems]} for h in handouts]
     return json.dumps(entries, indent=1, ensure_ascii=False) + "\n"

@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 
 from ..graph.model import Graph, Node
-from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..graph.ops import activation_of, decay_of, LOSSES, Linear
 from .numeric import Values
 from .symbolic import SymValues, simplify
 
@@ -41,14 +41,24 @@ def local_factor(graph: Graph, values: Values, exact: SymValues | None, out: Ele
     (i, k), (p, q) = out.index, inp.index
     xv = lambda name, idx: (exact[name][idx] if exact is not None else None)  # noqa: E731
     if node.kind == "activation":
-        act = ACTIVATIONS[node.op]
+        act = activation_of(node.op, node.param)
         a, z = values[inp.node][p, q], values[out.node][i, k]
-        value = float(act.derivative(np.array([a]), np.array([z]))[0])
+        if i != p and not act.elementwise:  # d z_i / d a_p of an op that couples a sample's entries
+            zp = Elem(out.node, (p, q))
+            sym = act.sym_cross(xv(out.node, (i, k)), xv(out.node, (p, q))) if exact is not None else None
+            return Factor(out, inp, "cross", float(act.cross(z, values[out.node][p, q])), _simple(sym),
+                          {"z": out, "zp": zp})
+        value = float(act.derivative(np.array([[a]]), np.array([[z]]))[0, 0])
         sym = act.sym_derivative(xv(inp.node, (p, q)), xv(out.node, (i, k))) if exact is not None else None
         return Factor(out, inp, "pre", value, _simple(sym), {"a": inp, "z": out})
     if node.kind == "loss":
+        if inp.node in node.inputs[2:]:  # d J / d W_pq of the weight decay: lambda W_pq
+            decay = decay_of(node.param)
+            w = float(values[inp.node][p, q])
+            sym = decay.sym_derivative(xv(inp.node, (p, q))) if exact is not None else None
+            return Factor(out, inp, "decay", float(decay.gradient(np.array(w))), _simple(sym), {"w": inp})
         loss = LOSSES[node.op]
-        pred, target = node.inputs
+        pred, target = node.inputs[:2]
         yhat = values[pred]
         value = float(loss.gradient(yhat, values[target])[p, q])
         sym = None
@@ -84,9 +94,12 @@ def successors(graph: Graph, values: Values, elem: Elem) -> list[Elem]:
         r, c = elem.index
         rows, cols = values[node.name].shape
         if node.kind == "activation":
-            out.append(Elem(node.name, (r, c)))
+            if activation_of(node.op, node.param).elementwise:
+                out.append(Elem(node.name, (r, c)))
+            else:  # every entry of the sample depends on this one
+                out += [Elem(node.name, (i, c)) for i in range(rows)]
         elif node.kind == "loss":
-            if elem.node == node.inputs[0]:
+            if elem.node == node.inputs[0] or elem.node in node.inputs[2:]:  # prediction, decayed weight
                 out.append(Elem(node.name, (0, 0)))
         elif node.kind == "linear":
             x_name, w_name = node.inputs[0], node.inputs[1]

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from ..graph.model import Graph
-from ..graph.ops import ACTIVATIONS
+from ..graph.ops import activation_of
 from .numeric import Values, _forward_op, forward
 
 STEP = 1e-6  # relative step h = STEP * max(1, |x|)
@@ -96,9 +96,9 @@ def kink_sides(graph: Graph, values: Values) -> bytes:
     """For every activation with kinks, the side of each kink each input lies on (0 = on it)."""
     parts = []
     for node in graph.nodes:
-        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
+        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
             a = values[node.inputs[0]]
-            for k in ACTIVATIONS[node.op].kinks:
+            for k in activation_of(node.op, node.param).kinks:
                 parts.append(np.sign(a - k).astype(np.int8).tobytes())
     return b"".join(parts)
 
@@ -145,8 +145,8 @@ def local_probe(graph: Graph, values: Values, out: str, out_index: tuple[int, in
         args[node.inputs.index(inp)][inp_index] = x
         result = _forward_op(node, args)
         side = b""
-        if node.kind == "activation" and ACTIVATIONS[node.op].kinks:
-            side = bytes(int(np.sign(x - k)) % 3 for k in ACTIVATIONS[node.op].kinks)
+        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
+            side = bytes(int(np.sign(x - k)) % 3 for k in activation_of(node.op, node.param).kinks)
         return float(result[out_index]), side
     return probe
 

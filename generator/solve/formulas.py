@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import VerificationError
 from ..graph import mexpr as mx
 from ..graph.model import Graph, Node
-from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..graph.ops import activation_of, decay_of, LOSSES, Linear
 from ..problem.spec import Problem
 from .numeric import Values
 
@@ -85,24 +85,34 @@ def grad(graph: Graph, name: str) -> mx.Grad:
 def derive(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
     """The backward pass as equations, from the loss down to the first layer."""
     eqs: list[Equation] = []
-    loss = graph.objective
-    pred, target = loss.inputs
+    loss_node = graph.objective
+    pred, target = loss_node.inputs[:2]
+    loss = LOSSES[loss_node.op]
+    decay = decay_of(loss_node.param)
     outputs = graph.node(pred).shape[0]
     named = lambda key: key if key in problem.symbols else ""  # noqa: E731 - a function the handout leaves open
-    upstream: mx.Expr = LOSSES[loss.op].gradient_matrix(mx.Vec(pred), mx.Vec(target), outputs, named("d_loss"))
-    eqs.append(Equation(pred, "loss", upstream))
+    upstream: mx.Expr | None = loss.gradient_matrix(mx.Vec(pred), mx.Vec(target), outputs, named("d_loss"))
+    if upstream is not None:
+        eqs.append(Equation(pred, "loss", upstream))
     post = graph.node(pred)
     while post.kind == "activation":
         pre = graph.node(post.inputs[0])
-        act = ACTIVATIONS[post.op]
-        # delta = dJ/dh (.) g'(z), with dJ/dh written out: the loss's gradient at the output,
-        # the weights above times the delta above in a hidden layer (the recursion)
-        delta = act.vjp_matrix(upstream, mx.Vec(pre.name), mx.Vec(post.name), named(f"g_{post.name}"))
+        act = activation_of(post.op, post.param)
+        if post.name == pred and act.name == loss.output_activation:
+            # the loss and the output activation it is meant with, fused: dJ/dz = (yhat - y) / m
+            delta = loss.fused_matrix(mx.Vec(pred), mx.Vec(target))
+        else:
+            # delta = dJ/dh (.) g'(z), with dJ/dh written out: the loss's gradient at the output,
+            # the weights above times the delta above in a hidden layer (the recursion)
+            delta = act.vjp_matrix(upstream, mx.Vec(pre.name), mx.Vec(post.name), named(f"g_{post.name}"))
         eqs.append(Equation(pre.name, "delta", delta, pre.layer))
         x_name, w_name = pre.inputs[0], pre.inputs[1]
         rules = Linear(pre.op).vjp_matrix(grad(graph, pre.name), leaf(graph, x_name), mx.Mat(w_name))
         if graph.node(w_name).kind == "param":
-            eqs.append(Equation(w_name, "weight", rules["weight"], pre.layer))
+            weight = rules["weight"]
+            if decay is not None and w_name in loss_node.inputs[2:]:  # + lambda W
+                weight = mx.Add(weight, decay.gradient_matrix(mx.Mat(w_name)))
+            eqs.append(Equation(w_name, "weight", weight, pre.layer))
         if "bias" in rules and graph.node(pre.inputs[2]).kind == "param":
             eqs.append(Equation(pre.inputs[2], "bias", rules["bias"], pre.layer))
         eqs.append(Equation(x_name, "input", rules["input"], pre.layer))
@@ -129,7 +139,7 @@ def derive_forward(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
             eqs.append(Equation(node.name, "forward", tree, node.layer))
         elif node.kind == "activation":
             key = f"g_{node.name}" if f"g_{node.name}" in problem.symbols else ""
-            eqs.append(Equation(node.name, "forward", ACTIVATIONS[node.op].forward_matrix(mx.Vec(node.inputs[0]), key),
+            eqs.append(Equation(node.name, "forward", activation_of(node.op, node.param).forward_matrix(mx.Vec(node.inputs[0]), key),
                                 node.layer))
     return tuple(eqs)
 

@@ -25,7 +25,7 @@ import sympy as sp
 from ..errors import VerificationError
 from ..graph import mexpr as mx
 from ..graph.model import Graph
-from ..graph.ops import ACTIVATIONS
+from ..graph.ops import activation_of
 from ..problem.spec import Problem
 from .formulas import Formulas
 from .numeric import Values
@@ -86,7 +86,7 @@ class _Indexer:
         if seed is not None:
             node = graph.node(seed[0])
             if node.kind == "activation":  # d h_r / d z: the activation's rule applied to e_r
-                act = ACTIVATIONS[node.op]
+                act = activation_of(node.op, node.param)
                 self.overrides[node.inputs[0]] = act.vjp_matrix(mx.Grad(node.name), mx.Vec(node.inputs[0]),
                                                                 mx.Vec(node.name))
 
@@ -130,7 +130,7 @@ class _Indexer:
         """A layer's value written out: z_r = sum_k W_rk x_k (+ b_r), h_r = g(z_r)."""
         node = self.g.node(name)
         if node.kind == "activation":
-            act = ACTIVATIONS[node.op]
+            act = activation_of(node.op, node.param)
             if act.derivative_matrix(mx.Vec("z"), mx.Vec("h")) is None:  # the identity: h = z
                 return self.forward(node.inputs[0], r, c)
             return elementwise_function(act.latex, act.forward)(self.entry(node.inputs[0], r, c))
@@ -182,6 +182,12 @@ class _Indexer:
             return _mul(self.idx(e.a, r, c), self.idx(e.b, r, c))
         if isinstance(e, mx.Sub):
             return sp.Add(self.idx(e.a, r, c), _mul(sp.Integer(-1), self.idx(e.b, r, c)), evaluate=False)
+        if isinstance(e, mx.Add):
+            return sp.Add(self.idx(e.a, r, c), self.idx(e.b, r, c), evaluate=False)
+        if isinstance(e, mx.ColumnSum):  # sum_j x_{j c}: every unit of the sample
+            j = self.fresh()
+            size = self.values_shape(e.x)[0]
+            return _maybe_doit(sp.Sum(self.idx(e.x, j, c), (j, 1, size)))
         if isinstance(e, mx.OneMinus):
             return sp.Add(sp.Integer(1), _mul(sp.Integer(-1), self.idx(e.x, r, c)), evaluate=False)
         if isinstance(e, mx.Scale):
@@ -207,9 +213,12 @@ class _Indexer:
 
     def inner_size(self, e: mx.Expr) -> int:
         """The number of columns of ``e`` (the length of the sum in a product)."""
+        return self.values_shape(e)[1]
+
+    def values_shape(self, e: mx.Expr) -> tuple[int, int]:
         env = {**self.values, mx.BATCH_KEY: self.values[self.g.nodes[0].name]}
         zero_grads = {n.name: np.zeros_like(self.values[n.name]) for n in self.g.nodes}
-        return mx.evaluate(e, env, zero_grads).shape[1]
+        return mx.evaluate(e, env, zero_grads).shape
 
 
 def _mul(a: sp.Expr, b: sp.Expr) -> sp.Expr:

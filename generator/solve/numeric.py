@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph.model import Graph, Node
-from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..graph.ops import activation_of, decay_of, LOSSES, Linear
 
 Values = dict[str, np.ndarray]
 
@@ -27,9 +27,13 @@ def _forward_op(node: Node, args: list[np.ndarray]) -> np.ndarray:
     if node.kind == "linear":
         return Linear(node.op).forward(*args)
     if node.kind == "activation":
-        return ACTIVATIONS[node.op].forward(args[0])
+        return activation_of(node.op, node.param).forward(args[0])
     if node.kind == "loss":
-        return np.array([[LOSSES[node.op].forward(*args)]])
+        value = LOSSES[node.op].forward(args[0], args[1])
+        decay = decay_of(node.param)
+        if decay is not None:  # the weights after the prediction and the target
+            value += decay.forward(args[2:])
+        return np.array([[value]])
     raise ValueError(f"unknown node kind {node.kind!r}")
 
 
@@ -54,10 +58,13 @@ def backward(graph: Graph, values: Values, seed: tuple[str, tuple[int, int]] | N
         g = grads[node.name]
         args = [values[i] for i in node.inputs]
         if node.kind == "loss":
-            grads[node.inputs[0]] += g[0, 0] * LOSSES[node.op].gradient(*args)
+            grads[node.inputs[0]] += g[0, 0] * LOSSES[node.op].gradient(args[0], args[1])
+            decay = decay_of(node.param)
+            for w_name in node.inputs[2:]:
+                grads[w_name] += g[0, 0] * decay.gradient(values[w_name])
         elif node.kind == "activation":
-            act = ACTIVATIONS[node.op]
-            grads[node.inputs[0]] += g * act.derivative(args[0], values[node.name])
+            act = activation_of(node.op, node.param)
+            grads[node.inputs[0]] += act.vjp(g, args[0], values[node.name])
         elif node.kind == "linear":
             dx, dw, db = Linear(node.op).vjp(g, args[0], args[1])
             grads[node.inputs[0]] += dx

@@ -12,6 +12,7 @@ import sympy as sp
 from ..errors import VerificationError
 from ..graph.model import Graph
 from ..graph.network import build_graph
+from ..graph.ops import LOSSES
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import finite_diff as fd
 from .formulas import Formulas, check_equation, derive, derive_forward, expanded, solve_formulas
@@ -185,6 +186,7 @@ def solve(problem: Problem) -> Solution:
     graph = build_graph(problem)
     leaves = leaf_values(problem)
     values = forward(graph, leaves)
+    _not_saturated(problem, graph, values)
     grads = backward(graph, values)
     exact_values = forward_exact(graph, problem.values) if is_small(graph) else None
     if exact_values is not None:
@@ -202,6 +204,21 @@ def solve(problem: Problem) -> Solution:
                                 f"finite-difference check; no page written:\n" + "\n".join(lines))
     # the general formulas, checked against the gradients that passed their checks
     return dataclasses.replace(solution, formulas=solve_formulas(problem, graph, values, grads))
+
+
+def _not_saturated(problem: Problem, graph: Graph, values: Values) -> None:
+    """A loss that takes logs refuses an output that rounds to 0 or 1 in float64 (saturated)."""
+    node = graph.objective
+    loss = LOSSES[node.op]
+    pred = node.inputs[0]
+    where = np.argwhere(loss.saturated(values[pred]))
+    if len(where):
+        i, k = (int(v) for v in where[0])
+        raise VerificationError(
+            f"{problem.path}: network.loss: {node.op}: the output {pred}[{i + 1}] of sample {k + 1} is "
+            f"{float(values[pred][i, k])!r}, within {loss.clip:g} of 0 or 1: the output saturates, and the "
+            f"loss's log would be clipped (its derivative wrong there); make the pre-activations "
+            f"of the last layer smaller in size (smaller weights or inputs); no page written")
 
 
 def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues) -> None:

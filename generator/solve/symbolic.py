@@ -9,7 +9,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..graph.model import Graph, Node
-from ..graph.ops import ACTIVATIONS, LOSSES, Linear
+from ..graph.ops import activation_of, decay_of, LOSSES, Linear
 from ..problem.spec import Matrix
 from .evaluate import NotNumeric, evaluate
 
@@ -56,11 +56,17 @@ def _forward_op(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
     if node.kind == "linear":
         return Linear(node.op).sym_forward(*args)
     if node.kind == "activation":
-        act = ACTIVATIONS[node.op]
+        act = activation_of(node.op, node.param)
+        if not act.elementwise:  # each entry from its whole sample (softmax)
+            return act.sym_forward_matrix(args[0])
         # simplify only values of rational inputs (cheap, e.g. 1/(1+e^5)); nested forms stay raw
         return args[0].applyfunc(lambda a: simplify(act.sym_forward(a)) if a.is_Rational else act.sym_forward(a))
     if node.kind == "loss":
-        return sp.Matrix([[simplify(LOSSES[node.op].sym_forward(*args))]])
+        value = LOSSES[node.op].sym_forward(args[0], args[1])
+        decay = decay_of(node.param)
+        if decay is not None:
+            value += decay.sym_forward(args[2:])
+        return sp.Matrix([[simplify(value)]])
     raise ValueError(f"unknown node kind {node.kind!r}")
 
 
