@@ -79,6 +79,8 @@ def applied_op(e: sp.Expr) -> tuple[Activation, sp.Expr] | None:
     else:
         return None
     for act in ACTIVATIONS.values():
+        if not act.elementwise:  # softmax is no function of one number (its entry is e^a / sum)
+            continue
         for a in candidates:
             forward = act.sym_forward(a)
             if forward == a:  # the identity applies no function
