@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..solve.demos import DemoResult
+import math
+from fractions import Fraction
+
+from ..solve.demos import AGREEMENT, DemoResult
 from . import numbers as num
 from .page import _indent
 from .plot import line_chart
@@ -33,11 +36,9 @@ def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> 
 def _demo(result: DemoResult, asset_dir: str) -> str:
     p = result.problem
     size, naive, counted = LABELS[p.demo]
-    rows = ["| \\(" + size + "\\) | " + naive + " | backpropagation | ratio | methods agree to |",
-            "|---:|---:|---:|---:|---:|"]
+    rows = ["| \\(" + size + "\\) | " + naive + " | backpropagation | ratio |", "|---:|---:|---:|---:|"]
     for r in result.rows:
-        rows.append(f"| {r.size} | {r.naive:,} | {r.backprop:,} | \\({num.number(r.naive / r.backprop, 3)}\\) | "
-                    f"\\({num.number(r.agreement, 2)}\\) |")
+        rows.append(f"| {r.size} | {r.naive:,} | {r.backprop:,} | \\({num.number(Fraction(r.naive, r.backprop), 3)}\\) |")
     if p.demo == "path_blowup":
         growth = (f"The path-by-path count doubles with every layer (a fitted \\({num.number(result.naive_growth, 3)}\\) "
                   f"doublings per layer, i.e. \\(\\propto 2^{{L}}\\)); backpropagation adds a constant "
@@ -47,8 +48,8 @@ def _demo(result: DemoResult, asset_dir: str) -> str:
                   f"\\(d^{{{num.number(result.naive_growth, 3)}}}\\) and backpropagation like "
                   f"\\(d^{{{num.number(result.backprop_growth, 3)}}}\\).")
     return ("Measured by running both methods with every multiplication counted (the counts are "
-            f"{counted}); the last column is the largest relative difference between the two "
-            "methods' derivatives (and a central finite difference), so both computed the same thing.\n\n"
+            f"{counted}). At every size the two methods' derivatives, and a central finite difference, "
+            f"agree to a relative difference {num.below(round(math.log10(AGREEMENT)))}: both computed the same thing.\n\n"
             + "\n".join(rows) + "\n\n" + growth + "\n\n"
             + f'<figure markdown="span">\n  ![Operation counts of {naive} and backpropagation against '
               f'{size}, on a log scale]({asset_dir}/{PLOT_SVG})\n</figure>\n')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -24,7 +25,7 @@ from .symbols import entry, fill, partial, whole
 NETWORK_SVG = dot.NETWORK_SVG
 GRAPH_SVG = dot.GRAPH_SVG
 LEGEND = "../../graph-legend.md"  # from docs/handouts/<handout>/<problem>.md
-NOISE_FLOOR = 1e-6  # below this a central difference cannot resolve a relative error
+EXACT_TOLERANCE = 1e-12  # the exact and float64 forward values agree to this (solution._cross_check_exact)
 MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
 
 
@@ -36,9 +37,7 @@ def render_page(solution: Solution, asset_dir: str, handout_title: str, addition
     source = (f"*{handout_title}, problem {p.section}: an addition to the site, not from a course handout.* "
               if addition else f"*Handout {p.handout} ({handout_title}), section {p.section}.* ")
     parts = [f"# {p.title}\n",
-             source +
-             f"Numbers are rounded to {p.significant_figures} significant figures; "
-             "exact forms are given where they exist.\n"]
+             source + num.stated(p.significant_figures) + "\n"]
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())
@@ -55,8 +54,15 @@ def _indent(text: str) -> str:
     return textwrap.indent(text, "    ", lambda line: True).replace("    \n", "\n")
 
 
-def _magnitude(c: fd.Check) -> float:
-    return max(abs(c.analytic), abs(c.numeric))
+def _power(bound: float) -> int:
+    """10^k for a tolerance such as 1e-6: k."""
+    return round(math.log10(bound))
+
+
+def tolerance() -> str:
+    """The bound every passed check meets (finite_diff._close), as words: a bound, never the
+    measured error, which is float noise and differs from machine to machine."""
+    return (f"relative \\(10^{{{_power(fd.RTOL)}}}\\), absolute \\(10^{{{_power(fd.ATOL)}}}\\)")
 
 
 def _group(formula: str) -> str:
@@ -199,32 +205,32 @@ class _Renderer:
         return text + "\n" + self.graph_figures()
 
     def verification(self) -> str:
+        """One sentence for students; how each number was checked, folded under it."""
         checks = self.s.all_checks
-        smooth = [c for c in checks if not c.kink]
-        large = [c for c in smooth if _magnitude(c) >= NOISE_FLOOR]
-        small = [c for c in smooth if _magnitude(c) < NOISE_FLOOR]
         kinks = [c for c in checks if c.kink]
-        exact_note = ("Every forward value was computed twice, exactly with sympy and in float64 with "
-                      "numpy, and the two agree to 12 digits. " if self.s.exact is not None else "")
-        body = (f"{exact_note}Every derivative on this page, and every entry of the gradient of "
-                f"\\(J\\), was compared with a central finite difference "
-                f"\\(\\frac{{f(\\theta + h) - f(\\theta - h)}}{{2h}}\\) in float64 with "
-                f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\) (smaller where an input of an activation lies "
-                f"within \\(h\\) of its kink) before this page was written: "
-                f"all {len(checks)} checks passed (tolerance: relative \\(10^{{-6}}\\) or absolute "
-                f"\\(10^{{-9}}\\)).")
-        if large:
-            worst = max(c.rel_error for c in large)
-            body += f" Largest relative error: \\({num.number(worst, 2)}\\)."
-        if small:
-            worst_abs = max(c.abs_error for c in small)
-            body += (f" {len(small)} of the derivatives are smaller than \\(10^{{-6}}\\), below what a "
-                     f"finite difference resolves in relative terms; they agree to within "
-                     f"\\({num.number(worst_abs, 2)}\\) absolute.")
+        exact = self.s.exact is not None
+        lead = ("Every number on this page was checked before the page was written: "
+                + ("every value was computed twice, exactly and in floating point, and " if exact else "")
+                + "every derivative was compared with a numerical estimate.")
+        details = []
+        if exact:
+            details.append("- **Values.** Every forward value was computed exactly with sympy and in float64 "
+                           f"with numpy; the two agree to within \\(10^{{{_power(EXACT_TOLERANCE)}}}\\).")
+        near = (" (smaller where an activation's input lies within \\(h\\) of its kink)"
+                if self.kink_conventions() else "")
+        details.append("- **Derivatives.** Each derivative printed, and each entry of the gradient of "
+                       f"\\(J\\) ({len(checks)} in all), was compared with a central finite difference "
+                       "\\(\\frac{f(\\theta + h) - f(\\theta - h)}{2h}\\) in float64 with "
+                       f"\\(h = 10^{{-6}} \\max(1, |\\theta|)\\){near}. Every one agrees within \\(|d - \\tilde{{d}}| \\le "
+                       f"10^{{{_power(fd.RTOL)}}} \\max(|d|, |\\tilde{{d}}|) + 10^{{{_power(fd.ATOL)}}} + \\varepsilon\\), "
+                       "for the derivative \\(d\\), its difference \\(\\tilde{d}\\) and the rounding error "
+                       "of the difference itself, \\(\\varepsilon = 2 \\cdot 2^{-52} |f| / h\\).")
         if kinks:
-            body += (f" {len(kinks)} of them sit on a kink of an activation, where the derivative does "
-                     f"not exist; there the page uses {self.kink_conventions()} and the check "
-                     "compares with the matching one-sided difference instead.")
+            details.append(f"- **Kinks.** {num.count(len(kinks), 'derivative')} {'sits' if len(kinks) == 1 else 'sit'} "
+                           "on a kink, where the derivative does not exist; there the page uses "
+                           f"{self.kink_conventions()}, and the check compares with the matching one-sided "
+                           "difference instead.")
+        body = lead + '\n\n??? info "How it was checked"\n' + _indent("\n".join(details) + "\n")
         return '!!! success "Verified"\n' + _indent(body) + "\n"
 
     def activations(self) -> list:
@@ -296,16 +302,25 @@ class _Renderer:
         return head + '\n??? success "Solution"\n' + _indent(body) + "\n"
 
     def _check_line(self, c: fd.Check) -> str:
+        """The check of one printed derivative, as a bound (never the measured error)."""
         if c.kink:
-            return (f"Kink: the function is not differentiable here. Left and right differences: "
-                    f"\\({self.n(c.left)}\\) and \\({self.n(c.right)}\\); the value above follows "
-                    f"{self.kink_conventions()} and matches one of them.\n")
-        if _magnitude(c) < NOISE_FLOOR:
-            return (f"*Check:* central difference \\({self.n(c.numeric)}\\), absolute error "
-                    f"\\({num.number(c.abs_error, 2)}\\) (too small a derivative for a relative "
-                    f"comparison).\n")
-        return (f"*Check:* central difference \\({self.n(c.numeric)}\\), relative error "
-                f"\\({num.number(c.rel_error, 2)}\\).\n")
+            return (f"*Check:* a kink, where the function is not differentiable; its one-sided "
+                    f"differences are \\({num.number(c.left, self.figs)}\\) and "
+                    f"\\({num.number(c.right, self.figs)}\\), and the value above, by "
+                    f"{self.kink_conventions()}, matches one of them.\n")
+        return f"*Check:* its central finite difference agrees within the tolerance ({tolerance()}).\n"
+
+    def _entries_check(self, checks) -> str:
+        """The check of a whole matrix of derivatives, entry by entry, as bounds."""
+        kinks = sum(c.kink for c in checks)
+        smooth = len(checks) - kinks
+        text = f"*Check:* {'the' if len(checks) == 1 else 'each of the'} {num.count(len(checks), 'entry', 'entries')} against its central difference"
+        if smooth:
+            text += f", {'within' if smooth == len(checks) else 'the others within'} the tolerance ({tolerance()})"
+        if kinks:
+            text += (f"; {num.count(kinks, 'entry', 'entries')} on a kink, matched one-sided by "
+                     f"{self.kink_conventions()}")
+        return text + ".\n"
 
     # ------------------------------------------------------------ one renderer per answer kind
 
@@ -384,14 +399,14 @@ class _Renderer:
                 a, z = Elem(args[0], (i, 0)), Elem(name, (i, 0))
                 formula = fill(act.latex, a=self.sym(a))
                 applied = fill(act.latex, a=num.operand(self.val(a), self.figs))
-                value = num.equals(self.val(z), self.exact_of(z), self.figs)
-                lines.append(f"{self.sym(z)} &= {formula} = {applied} {value}")
+                links = num.worked(applied, [self.val(a)], self.val(z), self.exact_of(z), self.figs)
+                lines.append(f"{self.sym(z)} &= {formula} {' '.join(links)}")
             return _display(*lines)
         if node.kind == "loss":
             loss = LOSSES[node.op]
             pred, target = args[:2]
             outputs, batch = self.g.node(pred).shape
-            terms, numbers = [], []
+            terms, numbers, operands = [], [], []
             each = loss.per_output(self.s.values[pred], self.s.values[target])
             for k in range(batch):
                 for i in range(outputs):
@@ -401,6 +416,7 @@ class _Renderer:
                     terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
                     numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
                                         yhat=num.operand(self.val(yh), self.figs)))
+                    operands += [self.val(y), self.val(yh)]
             divisor = loss.divisor(outputs, batch)
             mean = f"\\frac{{1}}{{{divisor}}}" if divisor > 1 else ""
             wrap = (lambda t: f"{mean}\\left({t}\\right)") if divisor > 1 else (lambda t: t)  # noqa: E731
@@ -420,7 +436,9 @@ class _Renderer:
                     return _display(f"{node.latex} &{value}")
                 each = fill(loss.latex, y="y_{i,k}", yhat=r"\hat{y}_{i,k}")
                 return _display(f"{node.latex} &= {mean}\\sum_{{k,i}} {each}{penalty[0]} {value}")
-            return _display(f"{node.latex} &= {wrap(join(terms))}{penalty[0]} = {wrap(join(numbers))}{penalty[1]} {value}")
+            links = num.worked(wrap(join(numbers)) + penalty[1], operands + ([squares] if decay is not None else []),
+                               float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+            return _display(f"{node.latex} &= {wrap(join(terms))}{penalty[0]} {' '.join(links)}")
         return ""
 
     def _linear_steps(self, node) -> str:
@@ -446,6 +464,12 @@ class _Renderer:
                 + (f" + {num.operand(b[i, 0], self.figs)}" if b is not None else "")
                 for i in range(w.shape[0])]
         product = sums[0] if len(sums) == 1 else num.matrix([[t] for t in sums])
+        operands = [w, xt] + ([b] if b is not None else [])
+        if not all(num.is_exact(m, self.figs) for m in operands):  # rounded numbers substituted
+            m = self.s.values[node.name]
+            rows.append(f"{lead} \\approx {product} \\approx " + (
+                self.n(float(m[0, 0])) if m.size == 1 else num.numeric_matrix(m, self.figs)))
+            return _display(*rows)
         rows.append(f"{lead} = {product} {result}")
         return _display(*rows)
 
@@ -510,8 +534,10 @@ class _Renderer:
         elif node.kind == "linear":
             rows.append(self._linear_expansion(f))
         value = num.equals(f.value, f.exact, self.figs)
-        tail = f" = {numeric}" if f"= {numeric}" != value and numeric != symbolic else ""
-        rows.append(f"{lead} &= {symbolic}{tail} {value}")
+        if f"= {numeric}" != value and numeric != symbolic:
+            operands = [self.val(e) for e in f.operands.values()]
+            value = " ".join(num.worked(numeric, operands, f.value, f.exact, self.figs))
+        rows.append(f"{lead} &= {symbolic} {value}")
         text = _display(*rows)
         if node.kind == "activation" and activation_of(node.op, node.param).kinks:
             text += f"\nConvention at the kink: \\({activation_of(node.op, node.param).convention}\\).\n"
@@ -562,9 +588,10 @@ class _Renderer:
             intro = general + f"Here, at \\({self.index_at(a.index)}\\), " + intro[0].lower() + intro[1:]
         if q.ask == "chain":
             return intro + _display(*rows) + self.path_figure(a)
-        rows.append("&= " + " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
-                                        for path in a.paths))
-        rows.append(f"&{num.equals(a.value, a.exact, self.figs)}")
+        numbers = " + ".join(" \\cdot ".join(f"{num.operand(f.value, self.figs)}" for f in path)
+                             for path in a.paths)
+        factors = [f.value if f.exact is None else f.exact for path in a.paths for f in path]
+        rows += [f"&{link}" for link in num.worked(numbers, factors, a.value, a.exact, self.figs)]
         return intro + _display(*rows) + "\n" + self._check_line(a.check) + self.path_figure(a)
 
     _gradient = _chain
@@ -584,12 +611,7 @@ class _Renderer:
         text += (self.general_formula(a.wrt) if a.of is None else "") + _display(
             f"{named or partial(top, wrt)} &{'=' if num.is_exact(a.value, self.figs) else chr(92) + 'approx'} "
             f"{num.numeric_matrix(shown, self.figs)}")
-        worst = max((c.rel_error for c in a.checks if not c.kink and max(abs(c.analytic), abs(c.numeric)) >= 1e-6),
-                    default=0.0)
-        kinks = sum(c.kink for c in a.checks)
-        text += (f"\n*Check:* each of the {len(a.checks)} entries against its central difference; largest "
-                 f"relative error \\({num.number(worst, 2)}\\)"
-                 + (f"; {kinks} on a kink, matched one-sided" if kinks else "") + ".\n")
+        text += "\n" + self._entries_check(a.checks)
         return text
 
     def _delta_form(self, q: Question, a: Chain) -> str:
@@ -715,20 +737,22 @@ class _Renderer:
         for step in a.steps:
             if isinstance(step, MatrixStep):
                 name = self.g.node(step.gradient.wrt).latex
-                rows.append(f"{self.backward.step(name, 't+1') if self.backward else name} &= "
+                exact = num.is_exact(step.gradient.value, self.figs)
+                rows.append(f"{self.backward.step(name, 't+1') if self.backward else name} "
+                            f"&{num.relation(step.gradient.value, self.figs)} "
                             f"{num.numeric_matrix(step.old, self.figs)} - {eta} "
                             f"{num.numeric_matrix(step.gradient.value, self.figs)} "
-                            f"\\approx {num.numeric_matrix(step.new, self.figs)}")
+                            f"{num.relation(step.new, self.figs) if exact else chr(92) + 'approx'} "
+                            f"{num.numeric_matrix(step.new, self.figs)}")
                 continue
             p = self.sym(step.param)
-            new = num.equals(step.new, step.exact_new, self.figs)
-            rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial(self.J, p)} = "
-                        f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)} {new}")
+            applied = f"{num.fraction(step.old)} - {eta} \\cdot {num.operand(step.gradient, self.figs)}"
+            links = num.worked(applied, [step.gradient], step.new, step.exact_new, self.figs)
+            rows.append(f"{{{p}}}^{{\\text{{new}}}} &= {p} - \\eta {partial(self.J, p)} {' '.join(links)}")
         text += _display(*rows)
         return text + "\n" + "\n".join(
             f"\\({partial(self.J, self.sym(s.param))}\\): " + self._check_line(s.check) if isinstance(s, Step)
-            else f"\\({partial(self.J, self.g.node(s.gradient.wrt).latex)}\\): each of its "
-                 f"{len(s.gradient.checks)} entries checked against its central difference.\n"
+            else f"\\({partial(self.J, self.g.node(s.gradient.wrt).latex)}\\): " + self._entries_check(s.gradient.checks)
             for s in a.steps)
 
     def general_update(self, a: Update) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from ..graph.ops import ACTIVATIONS
 from ..problem.spec import Handout
+from .numbers import count
 from .plaintext import INLINE, first_words
 
 HOME_INTRO = """\
@@ -26,8 +28,8 @@ No answer on these pages was worked out by hand. Each page is generated from a p
   with sympy (fractions, \\(e^{5}\\), ...), and requires the two to agree to 12 digits;
 - compares **every derivative** it prints, and every entry of the gradient of \\(J\\), with a
   central finite difference \\(\\frac{f(\\theta + h) - f(\\theta - h)}{2h}\\), to a relative error
-  of \\(10^{-6}\\) (an absolute \\(10^{-9}\\) for tiny derivatives; at a kink of ReLU, the
-  matching one-sided difference);
+  of \\(10^{-6}\\) (an absolute \\(10^{-9}\\) for tiny derivatives; at a kink of an activation,
+  the matching one-sided difference);
 - draws the network and its computation graph with Graphviz from the same computation.
 
 A disagreement stops the build, so a page that exists passed all of its checks; its green
@@ -38,7 +40,7 @@ says so.
 
 - [Notation](notation.md): the symbols (\\(W_{l,i,j}\\), \\(\\tilde{\\mathbf{x}}\\), \\(\\delta\\),
   ...), which way round derivative matrices are written (numerator or denominator layout), and
-  the conventions such as \\(\\operatorname{ReLU}'(0) := 0\\).
+  the conventions at kinks ({conventions}), and how numbers are rounded.
 - [Writing a problem](writing-a-problem.md): add or change a problem.
 - The site works offline: from any static web server, or by opening `site/index.html` from
   disk; search works in both. The light/dark switch is at the top of every page.
@@ -74,12 +76,13 @@ def heading(h: Handout) -> str:
 
 def render_home(handouts: tuple[Handout, ...]) -> str:
     """docs/index.md: what the site is and the handouts with their problems."""
-    parts = [HOME_INTRO, "## Handouts\n"]
+    conventions = ", ".join(f"\\({op.convention}\\)" for op in ACTIVATIONS.values() if op.kinks)
+    parts = [HOME_INTRO.replace("{conventions}", conventions), "## Handouts\n"]
     for h in handouts:
         parts.append(f"### [{heading(h)}]({handout_dir(h)}/index.md)\n\n{h.summary}\n")
         if h.problems:
             parts.append("\n".join(f"- [{p.title}]({handout_dir(h)}/{p.slug}.md) "
-                                   f"(section {p.section}, {len(p.questions)} questions)"
+                                   f"(section {p.section}, {count(len(p.questions), 'question')})"
                                    for p in h.problems) + "\n")
         else:
             parts.append("*No worked problems yet.*\n")

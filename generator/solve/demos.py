@@ -17,6 +17,8 @@ from ..problem.spec import DemoProblem
 
 SEED = 20261123
 
+AGREEMENT = 1e-5  # the two methods' derivatives (and a central difference) must agree to this, relative
+
 
 class Counter:
     """Counts scalar multiplications."""
@@ -53,7 +55,7 @@ class DemoResult:
 def run_demo(problem: DemoProblem) -> DemoResult:
     """Run the demonstration at every size; the two methods must agree."""
     rows = tuple(DEMOS[problem.demo](n) for n in problem.sizes)
-    bad = [r for r in rows if r.agreement > 1e-5]
+    bad = [r for r in rows if r.agreement > AGREEMENT]
     if bad:
         raise VerificationError(f"{problem.path}: the two methods disagree at size {bad[0].size} "
                                 f"(relative difference {bad[0].agreement:.2e})")
