@@ -110,7 +110,7 @@ class Page:
     def factors(self, number_: str) -> list[float]:
         """The numeric row of a gradient's chain-rule product, as written (output first)."""
         def bare(line: str) -> str:
-            return re.sub(r"\\(?:left|right|cdot)", "", line)
+            return re.sub(r"\\(?:left|right|cdot|approx)", "", line)
 
         rows = [line for line in self.sections[number_].splitlines()
                 if "\\cdot" in line and not re.search(r"[A-Za-z]", bare(line))]
