@@ -363,7 +363,8 @@ def assert_printed(text: str, expected: float, figures: int, what: str, cell: bo
         assert math.isclose(value, expected, rel_tol=RTOL, abs_tol=ATOL), (
             f"{what}: page says exactly {value}, oracle {expected} ({text!r})")
         return
-    assert significant_digits(mantissa) <= figures, f"{what}: {mantissa} has more than {figures} digits"
+    # rounded: exactly the stated figures, trailing zeros kept (0.1050, not 0.105)
+    assert significant_digits(mantissa) == figures, f"{what}: {mantissa} is not {figures} significant figures"
     half_unit = 0.5 * 10.0 ** (math.floor(math.log10(abs(expected))) - figures + 1)
     assert abs(value - expected) <= half_unit * (1 + 1e-6), (
         f"{what}: page prints {value}, oracle {expected} rounds to {oracle.round_sig(expected, figures)}")

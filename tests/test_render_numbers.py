@@ -219,3 +219,8 @@ def test_counts_are_pluralised():
 
 def test_matrix_layout():
     assert num.matrix([["1", "2"], ["3", "4"]]) == r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"
+
+
+def test_worked_gives_an_exact_result_without_blurring_it():
+    """1[a > 0] with a = 19/3 is exactly 1: not '\\approx 1[6.333 > 0] \\approx 1'."""
+    assert num.worked(r"\mathbb{1}[6.333 > 0]", [19 / 3], 1.0, sp.Integer(1), 4) == ["= 1"]

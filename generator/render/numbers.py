@@ -136,18 +136,6 @@ def operand(x, figures: int) -> str:
     return f"\\left({text}\\right)" if text.startswith("-") else text
 
 
-def substituted(values, figures: int) -> str:
-    """The relation before a formula with ``values`` substituted: '=' when every one is printed
-    exactly, so the formula's value is the value of the line before; '\\approx' otherwise."""
-    return "=" if all(is_exact(v, figures) for v in values) else r"\approx"
-
-
-def rounded_note(figures: int) -> str:
-    """Why a formula of printed numbers is marked \\approx: said once under the formula."""
-    return (rf"\(\approx\): the numbers substituted are rounded to {figures} significant figures; "
-            "the result is computed from the unrounded values and rounded once.")
-
-
 def fraction(x: Fraction) -> str:
     """An exact input number as written: 3, -1, \\frac{1}{3}, 0.25."""
     if x.denominator == 1:
@@ -203,11 +191,13 @@ def worked(applied: str, operands, x, expr: sp.Expr | None, figures: int) -> lis
     """The links after a formula: ``applied`` (the formula with ``operands`` substituted), then
     its value, each with the relation that holds. Substituted numbers that are all exact give
     '= applied = exact \\approx value'; rounded ones cannot equal the exact value, so the exact
-    form comes first: '= exact \\approx applied \\approx value' (see ``rounded_note``)."""
+    form comes first: '= exact \\approx applied \\approx value' (docs/notation.md, Numbers)."""
     if all(is_exact(v, figures) for v in operands):
         return [f"= {applied}", equals(x, expr, figures)]
-    form = _form(expr, figures)
     value = x if expr is None else expr
+    if is_exact(value, figures):  # e.g. 1[a > 0] = 1: rounded numbers substituted would only blur it
+        return [f"= {number(value, figures)}"]
+    form = _form(expr, figures)
     return ([f"= {form}"] if form else []) + [rf"\approx {applied}", rf"\approx {number(value, figures)}"]
 
 
