@@ -224,6 +224,11 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def power_of_ten(power: int) -> str:
+    """10^power as plain text for a drawing or chart: '10⁴', '10⁻⁶'."""
+    return "10" + str(power).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def below(power: int) -> str:
     """An error bound as LaTeX: 'below \\(10^{-6}\\)'."""
     return rf"below \(10^{{{power}}}\)"

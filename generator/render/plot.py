@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .numbers import number, power_of_ten
+
 PLOT_WIDTH, HEIGHT = 410, 340  # the plot area's width (axes included), the chart's height
 LEFT, TOP, BOTTOM = 70, 20, 50
 FONT_SIZE = 12
@@ -43,11 +45,11 @@ def line_chart(series: list[tuple[str, list[float], list[float], str]], x_label:
     for t in _ticks(y0, y1):  # horizontal grid at powers of ten
         y = HEIGHT - BOTTOM - (t - y0) / span_y * (HEIGHT - TOP - BOTTOM)
         out.append(f'<line x1="{LEFT}" y1="{y:.2f}" x2="{width - right}" y2="{y:.2f}" stroke="#e2e8f0"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.2f}" text-anchor="end" fill="#334155">1e{t}</text>')
+        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.2f}" text-anchor="end" fill="#334155">{power_of_ten(t)}</text>')
     x_ticks = sorted({v for _, x, _, _ in series for v in x})
     for v in x_ticks:
         x = px(v)
-        out.append(f'<text x="{x:.2f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" fill="#334155">{v:g}</text>')
+        out.append(f'<text x="{x:.2f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" fill="#334155">{number(v, 3)}</text>')
     out.append(f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{width - right}" y2="{HEIGHT - BOTTOM}" stroke="#334155"/>')
     out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="#334155"/>')
     out.append(f'<text x="{(LEFT + width - right) / 2:.2f}" y="{HEIGHT - 12}" text-anchor="middle" '
