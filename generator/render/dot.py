@@ -28,7 +28,7 @@ from ..graph.model import Graph, Node
 from ..graph.ops import activation_of, decay_of, LOSSES
 from ..problem.spec import Problem
 from ..solve.chain import Elem, Factor, successors
-from .numbers import number
+from .numbers import plain as plain_number
 from .svg import layout
 from .symbols import entry, fill
 
@@ -111,8 +111,8 @@ def plain(latex: str) -> str:
 
 
 def short(x: float, figures: int) -> str:
-    """A number as the page rounds it, with 1.2e-5 for its powers of ten (plain text)."""
-    return number(x, figures).replace(r" \times 10^", "e").replace("{", "").replace("}", "")
+    """A number as the page rounds it, as plain text (1.2×10⁻⁵ for its powers of ten)."""
+    return plain_number(x, figures)
 
 
 def _values(m: np.ndarray, figures: int) -> list[str]:

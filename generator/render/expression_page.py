@@ -490,10 +490,10 @@ def expression_dot(solution: ExpressionSolution, chain: ChainRule | None = None)
         fill = "#dbeafe" if n.formula is None else "#ffffff"
         cells = [f"<TR><TD><B>{_escape(title)}</B></TD></TR>"]
         if value == value:
-            cells.append(f"<TR><TD>value {_escape(num.number(value, figs))}</TD></TR>")
+            cells.append(f"<TR><TD>value {_escape(num.plain(value, figs))}</TD></TR>")
         if grad == grad and last and chain is None:  # a path drawing carries its derivatives on the edges
             cells.append(f'<TR><TD><FONT COLOR="#b91c1c">d{_escape(last)}/d{_escape(n.name)} '
-                         f"{_escape(num.number(grad, figs))}</FONT></TD></TR>")
+                         f"{_escape(num.plain(grad, figs))}</FONT></TD></TR>")
         label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">' + "".join(cells) + "</TABLE>>"
         border = ', color="#7c3aed", penwidth=2.5' if chain and any(n.name in e for e in on_path) else ""
         lines.append(f'  n_{n.name} [style="rounded,filled", fillcolor="{fill}"{border}, label={label}];')
@@ -501,7 +501,7 @@ def expression_dot(solution: ExpressionSolution, chain: ChainRule | None = None)
         for i in n.inputs:
             if (i, n.name) in on_path:
                 d = on_path[(i, n.name)]
-                text = _escape(num.number(d, figs)) if d == d else f"d{n.name}/d{i}"
+                text = _escape(num.plain(d, figs)) if d == d else f"d{n.name}/d{i}"
                 lines.append(f'  n_{i} -> n_{n.name} [color="#7c3aed", penwidth=2.5, fontcolor="#7c3aed", '
                              f'label="{text}"];')
             else:

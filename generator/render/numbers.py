@@ -224,6 +224,15 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def plain(x, figures: int) -> str:
+    """``number`` as plain text for a drawing or chart: '-0.8779', '1.235×10⁻⁵'."""
+    text = number(x, figures)
+    if r" \times 10^" not in text:
+        return text
+    mantissa, power = text.split(r" \times 10^")
+    return f"{mantissa}×{power_of_ten(int(power.strip('{}')))}"
+
+
 def power_of_ten(power: int) -> str:
     """10^power as plain text for a drawing or chart: '10⁴', '10⁻⁶'."""
     return "10" + str(power).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
