@@ -104,7 +104,10 @@ def test_a_long_exact_value_is_followed_by_its_rounding(page):
         token = m.group(0)
         if sig_digits(token) <= figures:
             continue
-        after = re.match(r" \\approx (-?\d+(?:\.\d+)?)", answers_part(text)[m.end():])
+        # its rounding follows at once, or ends the line (after a line of rounded numbers)
+        rest = answers_part(text)[m.end():].split("\n", 1)[0]
+        after = re.match(r" \\approx (-?\d+(?:\.\d+)?)", rest) or \
+            re.search(r" \\approx (-?\d+(?:\.\d+)?)(?:\\\)| \\\\)?$", rest.rstrip())
         assert after, f"{path.stem}: {token} has more than {figures} figures and no rounding after it"
         assert after.group(1) == round_half_away(token, figures), (
             f"{path.stem}: {token} is rounded to {after.group(1)}, not {round_half_away(token, figures)}")
