@@ -70,8 +70,7 @@ def test_product_and_quotient_rule_values_at_the_point():
 
 def test_wrong_handout_claim_is_flagged_with_a_real_counterexample():
     s = solve_file(PROBLEMS / "002-definitions.yml")
-    (_, claims), = answers_of(s, Claims)
-    flagged = [r for r in claims.results if not r.holds]
+    flagged = [r for _, claims in answers_of(s, Claims) for r in claims.results if not r.holds]
     assert [r.claim.where for r in flagged] == ["002, 1(d), logistic (sigmoid) derivative"]
     x, correct, claimed = flagged[0].counterexample
     x = float(x)
@@ -87,6 +86,16 @@ def test_correct_claims_are_not_flagged():
             for r in claims.results:
                 if "logistic (sigmoid) derivative" not in r.claim.where:
                     assert r.holds, r.claim.where
+
+
+def test_an_expression_verdict_the_generator_does_not_compute_stops_the_build(tmp_path):
+    text = (PROBLEMS / "002-definitions.yml").read_text(encoding="utf-8")
+    old = 'rhs: "sigma(z) * (1 - exp(-z))"\n        variable: z\n        verdict: erratum'
+    assert old in text
+    path = tmp_path / "p.yml"
+    path.write_text(text.replace(old, old.replace("erratum", "correct")), encoding="utf-8")
+    with pytest.raises(VerificationError, match="computes 'erratum'"):
+        solve_file(path)
 
 
 def test_tanh_route_through_sigma_holds_independently():

@@ -118,6 +118,8 @@ def get_case(name: str, tmp_root: Path) -> Case:
         else:
             data = oracle.load(PROBLEM_FILE)
             VARIANTS[name](data)
+            # a claim's verdict belongs to the instance it was judged on; a mutated network changes it
+            data["questions"] = [q for q in data["questions"] if q["ask"] != "claims"]
             folder = tmp_root / name
             _CASES[name] = Case(name, write_problem(folder, data, PROBLEM_FILE.name), folder)
     return _CASES[name]
@@ -372,7 +374,7 @@ def assert_printed(text: str, expected: float, figures: int, what: str, cell: bo
 
 def page_sections(markdown: str) -> dict[str, str]:
     """Question number -> its section, with the solution's indentation removed."""
-    parts = re.split(r"^## Question (\S+)(?: \{#[^}]*\})?[ \t]*$", markdown, flags=re.M)
+    parts = re.split(r"^## Question (.+?)(?: \{#[^}]*\})?[ \t]*$", markdown, flags=re.M)
     return {number: re.sub(r"^    ", "", body, flags=re.M) for number, body in zip(parts[1::2], parts[2::2])}
 
 

@@ -9,6 +9,7 @@ scalar times a matrix), ``+``/``-`` add, and a few functions are allowed::
     sumcols(A)      the sum over the batch (columns), a column vector
     step(A)         1 where A > 0, else 0 (the derivative of ReLU with ReLU'(0) := 0)
     ones(A)         a matrix of ones shaped like A
+    aug(A)          A with a row of ones on top (the input of a layer whose bias is folded into W)
 
 Names are the network's quantities (values) and ``m``, the batch size.
 """
@@ -19,7 +20,7 @@ from typing import Iterable, Iterator
 
 from .expr import ParseError, Token, TokenCursor, iter_tokens
 
-FUNCTIONS = {"T": 1, "d": 1, "hadamard": 2, "sumcols": 1, "step": 1, "ones": 1}
+FUNCTIONS = {"T": 1, "d": 1, "hadamard": 2, "sumcols": 1, "step": 1, "ones": 1, "aug": 1}
 Tree = tuple  # ("num", float) | ("name", str) | ("call", name, args) | ("neg", t) | (op, a, b)
 
 

@@ -47,6 +47,23 @@ class Network:
     weight_decay: Fraction | None = None  # lambda of (lambda/2) sum ||W||^2, weights only
 
 
+VERDICTS = ("correct", "erratum", "convention", "slip")  # what a grader says of a handout statement
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The author's verdict on a handout statement; the generator computes the kind and must agree.
+
+    correct: it holds. erratum: it is mathematically wrong. convention: it holds only under a
+    convention the handout does not state (e.g. numerator layout). slip: a notation slip or typo;
+    read as meant, it holds (the one kind the generator cannot compute; the reason says why).
+    """
+
+    kind: str
+    reason: str  # one sentence, shown on the page
+    addition: bool = False  # not the handout's: a correct form added for comparison
+
+
 @dataclass(frozen=True)
 class MatrixClaim:
     """A handout's formula for a gradient, e.g. dJ/dW2 = d(Z3) * T(A2); the generator judges it."""
@@ -54,9 +71,14 @@ class MatrixClaim:
     where: str
     statement: str  # as the handout writes it, in LaTeX
     about: str  # the quantity whose gradient the formula claims to give
-    claimed: tuple  # the parsed formula (generator.problem.matrix_expr)
-    text: str  # the formula as written in the problem file
-    layout: str = "denominator"  # numerator: the formula is meant as the transpose (shape of W^T)
+    claimed: tuple | None  # the formula read literally (generator.problem.matrix_expr); None: a slip with no formula
+    text: str  # the formula as written in the problem file (error messages only, never on a page)
+    verdict: Verdict = Verdict("correct", "")
+    step: bool = False  # the formula is the parameter after one gradient step (uses eta)
+    intended: tuple | None = None  # for an erratum: the nearest correct reading, which must hold
+    intended_statement: str = ""  # that reading in LaTeX
+    layout: str = "denominator"  # numerator: the handout itself states numerator layout for this formula
+    source: str = "handout"  # answer: not the handout's words but a tempting answer to its question
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,7 @@ class Question:
     general_of: tuple[str, tuple] | None = None
     general_each: tuple[tuple[str, tuple], ...] = ()  # an update's entries: one per wrt
     expand: bool = False  # write the general form down to the inputs, target and parameters
+    addition: bool = False  # not a question of the handout: added by the site (labelled on the page)
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,7 @@ class Claim:
     rhs: object  # sympy.Expr
     variable: str  # the variable the sample points vary
     lhs_is_derivative_of: object | None = None  # when set, lhs = d/dvariable of this
+    verdict: Verdict = Verdict("correct", "")
 
 
 @dataclass(frozen=True)
@@ -161,6 +185,8 @@ class ExpressionQuestion:
     claims: tuple[Claim, ...] = ()
     answer: str = ""
     note: str = ""
+    addition: bool = False  # not a question of the handout: added by the site (labelled on the page)
+    growth_claims: tuple = ()  # demo problems: GrowthClaim, a handout's statement about a cost's growth
 
 
 @dataclass(frozen=True)
@@ -178,6 +204,18 @@ class ExpressionProblem(ProblemHeader):
 
 
 # ---------------------------------------------------------------- generated demonstrations
+
+
+@dataclass(frozen=True)
+class GrowthClaim:
+    """A handout's statement that a cost grows in some way; judged on a measured series of a demo."""
+
+    where: str
+    statement: str  # LaTeX, as the handout writes it
+    series: str  # which measured count the statement is about (a demo's series name); "" for a slip
+    growth: str  # exponential | polynomial: what the handout says
+    verdict: Verdict = Verdict("correct", "")
+    exponent: object = None  # Fraction: the power the handout states (O(d^k)), or None
 
 
 @dataclass(frozen=True)

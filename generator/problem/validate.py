@@ -13,6 +13,7 @@ from ..graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
 from .expr import ParseError
 from .matrix_expr import parse_matrix_formula
 from .spec import Layer, Matrix, MatrixClaim, Network, Problem, Question, Ref
+from .validate_verdict import VERDICT_KEYS, flag, is_addition, read_verdict
 from .yaml_lines import line_of
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -47,10 +48,11 @@ TOP_KEYS = {
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name", "weight_decay"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed", "slope"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
-                 "answer", "note", "claims", "general", "general_of", "expand"}
+                 "answer", "note", "claims", "general", "general_of", "expand", "addition"}
 FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
 FREE_LETTERS = "ijpqrt"  # k, s, u, v name the sums of the index forms
-CLAIM_KEYS = {"where", "statement", "about", "claimed", "layout"}
+CLAIM_KEYS = {"where", "statement", "about", "claimed", "step", "intended", "intended_statement",
+              "layout", "source"} | VERDICT_KEYS
 
 # what each kind of question needs besides number, text and ask
 ASKS: dict[str, set[str]] = {
@@ -508,12 +510,13 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             labels=(str(labels[0]), str(labels[1])),
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
             note=c.text(d.get("note", ""), f"{p}.note", default=""),
-            claims=_matrix_claims(c, d.get("claims", []), f"{p}.claims", net) if net else (),
+            claims=_matrix_claims(c, d.get("claims", []), f"{p}.claims", net, rate) if net else (),
             general=_general(c, d, "general", wrt[0] if len(wrt) == 1 else None, p)
             if not isinstance(d.get("general"), list) else None,
             general_of=_general(c, d, "general_of", of, p),
             general_each=_general_each(c, d, wrt, p, ask),
             expand=c.boolean(d.get("expand", False), f"{p}.expand") if "expand" in d else False,
+            addition=is_addition(c, d, p),
         ))
     return tuple(out)
 
@@ -567,7 +570,7 @@ def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str, field: str 
     return None
 
 
-def _matrix_claims(c: Checker, raw: Any, path: str, net: Network) -> tuple[MatrixClaim, ...]:
+def _matrix_claims(c: Checker, raw: Any, path: str, net: Network, rate: Fraction | None) -> tuple[MatrixClaim, ...]:
     if not isinstance(raw, list):
         c.fail(path, f"expected a list of claims; got {_describe(raw)}")
         return ()
@@ -578,23 +581,40 @@ def _matrix_claims(c: Checker, raw: Any, path: str, net: Network) -> tuple[Matri
         d = c.mapping(item, p, CLAIM_KEYS)
         if not d:
             continue
-        about = d.get("about")
-        if about not in names or about in (net.target_name, net.loss_name):
+        about = d.get("about", "" if "claimed" not in d else None)
+        if about != "" and (about not in names or about in (net.target_name, net.loss_name)):
             c.fail(f"{p}.about", f"expected the quantity the formula is the gradient for "
                                  f"({', '.join(n for n in names if n not in (net.target_name, net.loss_name))}); "
                                  f"got {_describe(about)}")
             continue
-        text = d.get("claimed")
+        step = flag(c, d, "step", p)
+        if step and (rate is None or not _is_param(net, about)):
+            c.fail(f"{p}.step", "a step claim needs 'learning_rate' at the top of the file and a weight "
+                                f"or bias as 'about'; got {about!r}")
+        allowed = names + (["eta"] if step else [])
+        tree, intended, text = None, None, d.get("claimed")
         try:
-            tree = parse_matrix_formula(text, names)
+            tree = parse_matrix_formula(text, allowed) if "claimed" in d else None
         except ParseError as err:
             c.fail(f"{p}.claimed", err.message + (f" (column {err.column})" if err.column else ""))
             continue
+        if ("intended" in d) != ("intended_statement" in d):
+            c.fail(p, "expected 'intended' (a formula) and 'intended_statement' (its LaTeX) together")
+        try:
+            intended = parse_matrix_formula(d["intended"], allowed) if "intended" in d else None
+        except ParseError as err:
+            c.fail(f"{p}.intended", err.message + (f" (column {err.column})" if err.column else ""))
+            continue
         out.append(MatrixClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
                                statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                               about=about, claimed=tree, text=text,
+                               about=about, claimed=tree, text=text or "",
+                               verdict=read_verdict(c, d, p, has_formula=tree is not None),
+                               step=step, intended=intended,
+                               intended_statement=c.text(d.get("intended_statement", ""),
+                                                         f"{p}.intended_statement", default=""),
                                layout=c.choice(d.get("layout", "denominator"), f"{p}.layout",
-                                               ("denominator", "numerator"))))
+                                               ("denominator", "numerator")),
+                               source=c.choice(d.get("source", "handout"), f"{p}.source", ("handout", "answer"))))
     return tuple(out)
 
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from ..errors import Issue
-from .spec import DemoProblem, ExpressionQuestion
+from .spec import DemoProblem, ExpressionQuestion, GrowthClaim
 from .validate import Checker, _describe
+from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
 
 DEMOS = {
     "finite_difference_cost": (1, 64),  # d, the width of the square weight matrices
     "path_blowup": (1, 20),  # L, the depth of a width-2 network
 }
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "demo", "sizes", "rounding", "questions"}
-QUESTION_KEYS = {"number", "text", "ask", "answer", "note"}
+QUESTION_KEYS = {"number", "text", "ask", "answer", "note", "addition", "claims"}
+CLAIM_KEYS = {"where", "statement", "series", "growth", "exponent"} | VERDICT_KEYS
+SERIES = {"chain": "the plain chain z = f(f(...f(w))): calls of f",
+          "paths": "the width-2 network: multiplications, path by path",
+          "finite_differences": "dl/dW(1) by finite differences: multiplications",
+          "analytic": "dl/dW(1) by backpropagation: multiplications"}
+GROWTHS = ("exponential", "polynomial")
 
 
 def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: str,
@@ -33,14 +40,18 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
     for i, item in enumerate(raw_q if isinstance(raw_q, list) else []):
         p = f"questions[{i}]"
         d = c.mapping(item, p, QUESTION_KEYS)
-        ask = c.choice(d.get("ask"), f"{p}.ask", ("demo", "prose"))
+        ask = c.choice(d.get("ask"), f"{p}.ask", ("demo", "prose", "claims"))
         if ask == "prose":
             c.required(d, "answer", p)
+        growth_claims = _growth_claims(c, d.get("claims", []), f"{p}.claims") if ask == "claims" else ()
+        if ask == "claims" and not growth_claims:
+            c.fail(f"{p}.claims", "expected a list of claims for ask: claims")
         questions.append(ExpressionQuestion(
             number=c.text(c.required(d, "number", p), f"{p}.number", default=""),
             text=c.text(d.get("text", ""), f"{p}.text", default=""), ask=ask,
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
-            note=c.text(d.get("note", ""), f"{p}.note", default="")))
+            note=c.text(d.get("note", ""), f"{p}.note", default=""),
+            addition=is_addition(c, d, p), growth_claims=growth_claims))
     title = c.text(c.required(top, "title", ""), "title")
     handout = c.text(c.required(top, "handout", ""), "handout", default="")
     figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
@@ -50,3 +61,26 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
                        section=c.text(top.get("section", ""), "section", default=""),
                        intro=c.text(top.get("intro", ""), "intro", default=""), demo=demo, sizes=sizes,
                        significant_figures=figures, questions=tuple(questions)), []
+
+
+def _growth_claims(c: Checker, raw, path: str) -> tuple[GrowthClaim, ...]:
+    """A handout's statements about how a cost grows, each judged on a measured series."""
+    if not isinstance(raw, list):
+        c.fail(path, f"expected a list of claims; got {_describe(raw)}")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        p = f"{path}[{i}]"
+        d = c.mapping(item, p, CLAIM_KEYS)
+        if not d:
+            continue
+        measured = "series" in d or "growth" in d  # a slip in the words may have nothing to measure
+        exponent = c.number(d["exponent"], f"{p}.exponent") if "exponent" in d else None
+        if exponent is not None and d.get("growth") != "polynomial":
+            c.fail(f"{p}.exponent", "an exponent (O(size^k)) goes with growth: polynomial")
+        out.append(GrowthClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
+                               statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
+                               series=c.choice(c.required(d, "series", p), f"{p}.series", SERIES) if measured else "",
+                               growth=c.choice(c.required(d, "growth", p), f"{p}.growth", GROWTHS) if measured else "",
+                               verdict=read_verdict(c, d, p, has_formula=measured), exponent=exponent))
+    return tuple(out)

@@ -10,12 +10,14 @@ import sympy as sp
 from ..errors import Issue
 from .expr import ParseError, parse_expression
 from .spec import Claim, Definition, ExpressionProblem, ExpressionQuestion
+from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
 from .validate import Checker, _describe
 
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "variables", "functions", "definitions",
             "point", "samples", "rounding", "symbols", "questions"}
-QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "general", "forms", "via", "claims", "answer", "note"}
-CLAIM_KEYS = {"where", "statement", "lhs", "derivative_of", "rhs", "variable"}
+QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "general", "forms", "via", "claims", "answer", "note",
+                 "addition"}
+CLAIM_KEYS = {"where", "statement", "lhs", "derivative_of", "rhs", "variable"} | VERDICT_KEYS
 ASKS = {
     "derivative": {"of", "wrt"},
     "chain": {"of", "wrt"},
@@ -164,7 +166,8 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
             general=bool(general), forms=forms, via=via,
             claims=_claims(c, d.get("claims", []), f"{p}.claims", formulas, variables),
             answer=c.text(d.get("answer", ""), f"{p}.answer", default=""),
-            note=c.text(d.get("note", ""), f"{p}.note", default="")))
+            note=c.text(d.get("note", ""), f"{p}.note", default=""),
+            addition=is_addition(c, d, p)))
     return tuple(out)
 
 
@@ -181,6 +184,13 @@ def _claims(c: Checker, raw: Any, path: str, formulas: _Formulas, variables: lis
         variable = d.get("variable", variables[0] if variables else "")
         if variable not in variables:
             c.fail(f"{p}.variable", f"expected one of the variables ({', '.join(variables)}); got {variable!r}")
+        has_formula = bool({"lhs", "derivative_of", "rhs"} & set(d))
+        verdict = read_verdict(c, d, p, has_formula)
+        if not has_formula:  # a slip with nothing to compute: the page shows the statement and the reason
+            out.append(Claim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
+                             statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
+                             lhs=None, rhs=None, variable=variable, verdict=verdict))
+            continue
         derivative_of = formulas.parse(d["derivative_of"], f"{p}.derivative_of") if "derivative_of" in d else None
         lhs = formulas.parse(d["lhs"], f"{p}.lhs") if "lhs" in d else None
         if (lhs is None) == (derivative_of is None):
@@ -190,5 +200,6 @@ def _claims(c: Checker, raw: Any, path: str, formulas: _Formulas, variables: lis
             continue
         out.append(Claim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
                          statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                         lhs=lhs, rhs=rhs, variable=variable, lhs_is_derivative_of=derivative_of))
+                         lhs=lhs, rhs=rhs, variable=variable, lhs_is_derivative_of=derivative_of,
+                         verdict=verdict))
     return tuple(out)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..solve.demos import AGREEMENT, DemoResult
+from ..solve.demos import AGREEMENT, EXPONENT_TOLERANCE, DemoResult
+from . import claims as claim_boxes
 from . import numbers as num
 from .page import _indent
 from .plot import line_chart
@@ -27,10 +28,60 @@ def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> 
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     for q in p.questions:
-        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
-        body = _demo(result, asset_dir) if q.ask == "demo" else q.answer.strip() + "\n"
+        head = f"{question_heading(q.number, q.text)}\n{claim_boxes.addition_label(q)}\n{q.text.strip()}\n"
+        body = (_demo(result, asset_dir) if q.ask == "demo" else
+                _growth_claims(result, q) if q.ask == "claims" else q.answer.strip() + "\n")
         parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
     return display_blocks("\n".join(parts))
+
+
+GROWTH_SERIES = {  # series -> (size symbol, what is counted, the handout's way, the other way, which is judged)
+    "chain": ("L", "calls of \\(f\\)", "re-evaluated as in (6.52)", "stored as in (6.51)", "naive"),
+    "paths": ("L", "multiplications", "path by path", "backpropagation", "naive"),
+    "finite_differences": ("d", "multiplications", "finite differences", "backpropagation", "naive"),
+    "analytic": ("d", "multiplications", "finite differences", "backpropagation", "backprop"),
+}
+
+
+def _growth_claims(result: DemoResult, q) -> str:
+    """Each growth statement of the handout against the measured counts."""
+    parts = []
+    paths = {r.size: r for r in result.rows}
+    for v in (v for v in result.verdicts if v.claim in q.growth_claims):
+        c = v.claim
+        text = f"The handout states \\({c.statement}\\).\n\n**Why:** {c.verdict.reason}\n"
+        if not c.series:
+            parts.append(claim_boxes.box(v.kind, c.where, text + "\n*Nothing to compute: the slip is in the notation.*\n"))
+            continue
+        size, counted, naive, stored, column = GROWTH_SERIES[c.series]
+        judged = naive if column == "naive" else stored
+        rows = [f"| \\({size}\\) | {counted}, {naive} | {counted}, {stored} |", "|---:|---:|---:|"]
+        rows += [f"| {r.size} | {r.naive:,} | {r.backprop:,} |" for r in v.rows]
+        last = v.rows[-1]
+        if v.measured == "polynomial":
+            growth = (f"The {counted} ({judged}) grow like a power of \\({size}\\) (fitted exponent "
+                      f"\\({num.number(v.exponent, 3)}\\)), which fits the counts better than an exponential does")
+        else:
+            growth = f"The {counted} ({judged}) grow exponentially ({num.number(v.doublings, 3)} doublings per step of \\({size}\\))"
+        if v.kind == "erratum" and c.growth != v.measured:
+            growth += f", not {c.growth}ly as stated. "  # the chain's comparison follows
+        elif c.exponent is not None:
+            stated = num.fraction(c.exponent)
+            growth += (f", as stated (\\({size}^{{{stated}}}\\), within {num.number(EXPONENT_TOLERANCE, 2)} of the "
+                       "fitted exponent).\n" if v.kind == "correct" else
+                       f", not \\({size}^{{{stated}}}\\) as stated.\n")
+        else:
+            growth += ".\n"
+        text += ("\nMeasured (every operation counted; both ways give the same derivative, checked against a "
+                 "central difference):\n\n" + "\n".join(rows) + "\n\n" + growth)
+        if c.series == "chain" and last.size in paths:
+            p = paths[last.size]
+            text += (f"At \\(L = {last.size}\\) the re-evaluation costs {last.naive:,} calls against "
+                     f"{last.backprop:,}; the blow-up is exponential only where paths fan out and meet again, "
+                     f"as in the width-2 network of the next question: {p.naive:,} multiplications path by "
+                     f"path against {p.backprop:,} with backpropagation.\n")
+        parts.append(claim_boxes.box(v.kind, c.where, text.rstrip(" ") + ("" if text.endswith("\n") else "\n")))
+    return "\n".join(parts)
 
 
 def _demo(result: DemoResult, asset_dir: str) -> str:

@@ -12,6 +12,7 @@ from ..problem.validate_expression import derivative_symbol
 from ..solve import derivation as dv
 from ..solve.expression import (ChainRule, Claims, Derivative, ExpressionSolution, GraphDrawing,
                                 ProseAnswer)
+from . import claims as claim_boxes
 from . import numbers as num
 from .markdown import display_blocks
 from .site import anchor, question_heading
@@ -33,7 +34,7 @@ def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout
     parts.append(r.given())
     parts.append(r.verification())
     for q, answer in solution.answers:
-        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
+        head = f"{question_heading(q.number, q.text)}\n{claim_boxes.addition_label(q)}\n{q.text.strip()}\n"
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
@@ -287,6 +288,10 @@ class _Renderer:
         parts = []
         for k, r in enumerate(a.results):
             c = r.claim
+            text = f"The handout states \\({c.statement}\\).\n\n**Why:** {c.verdict.reason}\n"
+            if c.rhs is None:
+                parts.append(claim_boxes.box(r.kind, c.where, text + "\n*Nothing to compute: the slip is in the notation.*\n"))
+                continue
             v = self.sym(c.variable)
             if r.derivation is not None:  # the derivative judged against, derived first
                 name = _op_name(r.derivation.op)
@@ -296,18 +301,16 @@ class _Renderer:
                 parts.append(f"The derivative of \\({function}\\), by the rules:\n\n"
                              + self.derivation(prime, r.derivation, key)
                              + self.point_value(prime, v, r.point, function, key))
+            points = ", ".join(f"\\({v} = {num.fraction(x)}\\)" for x in self.p.samples)
             if r.holds:
-                how = "sympy reduces the difference to 0" if r.symbolic_zero else \
-                    f"both sides agree at every sample point"
-                parts.append(f'!!! success "Correct: {c.where}"\n' + _indent(
-                    f"The handout states \\({c.statement}\\). Checked: {how}, and numerically at "
-                    + ", ".join(f"\\({v} = {num.fraction(x)}\\)" for x in self.p.samples) + ".\n"))
+                how = "sympy reduces the difference of the two sides to 0" if r.symbolic_zero else \
+                    "both sides agree at every sample point"
+                parts.append(claim_boxes.box(r.kind, c.where, text + f"\nChecked: {how}, and numerically at {points}.\n"))
             else:
                 x, left, right = r.counterexample
                 lhs = (rf"\frac{{d}}{{d{v}}}\left({self.tex(c.lhs_is_derivative_of)}\right)"
                        if c.lhs_is_derivative_of is not None else self.tex(c.lhs))
-                parts.append(f'!!! danger "Erratum: {c.where}"\n' + _indent(
-                    f"The handout states \\({c.statement}\\). This is wrong. The correct form is\n\n"
+                parts.append(claim_boxes.box(r.kind, c.where, text + "\nThe correct form:\n\n"
                     + _display(f"{lhs} &= {self.tex(r.lhs)}")
                     + f"\nCounterexample at \\({v} = {num.fraction(x)}\\): the correct value is "
                       f"\\({self.n(left)}\\), the handout's formula gives \\({self.n(right)}\\).\n"))

@@ -14,6 +14,7 @@ from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
 from ..solve.solution import (Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
+from . import claims as claim_boxes
 from . import dot
 from .backward import CHECK_MARK, BackwardWriter
 from .index_latex import index_latex, numbers_latex, value_table
@@ -295,7 +296,7 @@ class _Renderer:
                 + ": the fused form, checked on this page's numbers in the backward pass.\n")
 
     def question(self, q: Question, answer: object) -> str:
-        head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
+        head = f"{question_heading(q.number, q.text)}\n{claim_boxes.addition_label(q)}\n{q.text.strip()}\n"
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(self, f"_{type(answer).__name__.lower()}")(q, answer)
@@ -800,33 +801,9 @@ class _Renderer:
         return ""
 
     def _matrixclaims(self, q: Question, a: MatrixClaims) -> str:
-        parts = []
-        for r in a.results:
-            c = r.claim
-            about = partial(self.J, self.g.node(c.about).latex)
-            if c.layout == "numerator":
-                about = f"\\left({about}\\right)^{{\\top}}"
-            correct = num.numeric_matrix(r.correct, self.figs)
-            layout_note = (" The handout writes it in numerator layout, where a gradient is arranged like "
-                           "the transpose; it is compared with the transpose of this page's gradient."
-                           if c.layout == "numerator" else "")
-            if r.holds:
-                parts.append(f'!!! success "Correct: {c.where}"\n' + _indent(
-                    f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names.{layout_note} "
-                    f"Evaluated on the numbers of this page it gives exactly \\({about}\\), the gradient "
-                    f"checked entry by entry against central differences:\n\n" + _display(f"{about} &\\approx {correct}")))
-                continue
-            body = (f"The handout states \\({c.statement}\\), i.e. `{c.text}` in this network's names.{layout_note} "
-                    f"This is wrong: {r.reason}.\n\n")
-            if r.claimed is not None:
-                body += "Counterexample, the numbers of this page:\n\n" + _display(
-                    f"\\text{{the handout's formula}} &\\approx {num.numeric_matrix(r.claimed, self.figs)}",
-                    f"{about} &\\approx {correct}")
-            else:
-                body += "The correct gradient, checked entry by entry against central differences:\n\n" + \
-                    _display(f"{about} &\\approx {correct}")
-            parts.append(f'!!! danger "Erratum: {c.where}"\n' + _indent(body))
-        return "\n".join(parts)
+        symbol = lambda name: self.g.node(name).latex
+        x = self.g.node(self.p.network.input_name).latex
+        return "\n".join(claim_boxes.matrix_claim_box(r, symbol, self.J, self.figs, x) for r in a.results)
 
     def _prose(self, q: Question, a: Prose) -> str:
         text = a.text.strip() + "\n"
@@ -836,6 +813,6 @@ class _Renderer:
         return text + ("\n*Generated check of the collapse.* With every activation replaced by the "
                        "identity, this network computes \\(\\hat{y} = W \\tilde{\\mathbf{x}}\\) for the "
                        f"single matrix obtained by multiplying out the layers (\\({names}\\), each with its "
-                       "bias row kept):\n"
+                       "bias row kept):\n\n"
                        + _display(f"W &= {num.numeric_matrix(a.collapsed, self.figs)}")
                        + "\nso a network without nonlinearities is one linear model.\n")

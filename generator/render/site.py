@@ -98,7 +98,8 @@ def render_handout(h: Handout) -> str:
     for p in h.problems:
         parts.append(f"## [{p.title}]({p.slug}.md)\n\nSection {p.section}.\n")
         parts.append("\n".join(
-            f"- [Question {q.number}]({p.slug}.md#{anchor(q.number)}): "
+            f"- [Question {q.number}]({p.slug}.md#{anchor(q.number)})"
+            f"{' (added by this site)' if getattr(q, 'addition', False) else ''}: "
             f"{_first_sentence(q.text)}" for q in p.questions) + "\n")
     return "\n".join(parts)
 

@@ -16,6 +16,7 @@ from ..errors import VerificationError
 from ..problem.spec import DemoProblem
 
 SEED = 20261123
+EXPONENT_TOLERANCE = 0.5  # a stated O(n^k) holds when the fitted log-log slope is within this of k
 
 AGREEMENT = 1e-5  # the two methods' derivatives (and a central difference) must agree to this, relative
 
@@ -45,11 +46,33 @@ class Row:
 
 
 @dataclass(frozen=True)
+class GrowthVerdict:
+    """A handout's statement about how a measured count grows, judged on the measured series."""
+
+    claim: object  # problem.spec.GrowthClaim
+    rows: tuple[Row, ...]  # the series it is about: naive = the handout's way, backprop = stored
+    measured: str  # exponential | polynomial: the model that fits the naive counts better
+    exponent: float  # the fitted power of L (log-log slope)
+    doublings: float  # the fitted doublings per unit of L (semi-log slope)
+
+    @property
+    def kind(self) -> str:
+        if not self.claim.series:
+            return "slip"  # stated by the author: nothing measured
+        if self.measured != self.claim.growth:
+            return "erratum"
+        if self.claim.exponent is not None and abs(self.exponent - float(self.claim.exponent)) > EXPONENT_TOLERANCE:
+            return "erratum"
+        return "correct"
+
+
+@dataclass(frozen=True)
 class DemoResult:
     problem: DemoProblem
     rows: tuple[Row, ...]
     naive_growth: float  # fitted: log-log exponent, or doublings per layer for path_blowup
     backprop_growth: float  # fitted: log-log exponent, or multiplications per layer for path_blowup
+    verdicts: tuple[GrowthVerdict, ...] = ()
 
 
 def run_demo(problem: DemoProblem) -> DemoResult:
@@ -66,7 +89,37 @@ def run_demo(problem: DemoProblem) -> DemoResult:
     else:  # exponents of a power law
         naive = _slope([math.log(s) for s in sizes], [math.log(r.naive) for r in rows])
         backprop = _slope([math.log(s) for s in sizes], [math.log(r.backprop) for r in rows])
-    return DemoResult(problem, rows, naive, backprop)
+    verdicts = tuple(judge_growth(c, problem) for q in problem.questions for c in q.growth_claims)
+    return DemoResult(problem, rows, naive, backprop, verdicts)
+
+
+def judge_growth(claim, problem: DemoProblem) -> GrowthVerdict:
+    """Measure the claim's series at the demo's sizes and decide which growth fits; the author's
+    verdict must be the computed one."""
+    if not claim.series:
+        return GrowthVerdict(claim, (), "", 0.0, 0.0)
+    run, column = SERIES[claim.series]
+    rows = tuple(run(n) for n in problem.sizes)
+    if any(r.agreement > 1e-5 for r in rows):
+        raise VerificationError(f"{problem.path}: the two ways of computing {claim.series} disagree")
+    used = [(r.size, getattr(r, column)) for r in rows if getattr(r, column) > 0]
+    xs, logs = [float(size) for size, _ in used], [math.log(count) for _, count in used]
+    exponential_fit = _residual(xs, logs)
+    power_fit = _residual([math.log(x) for x in xs], logs)
+    measured = "exponential" if exponential_fit < power_fit else "polynomial"
+    verdict = GrowthVerdict(claim, rows, measured, _slope([math.log(x) for x in xs], logs),
+                            _slope(xs, [v / math.log(2) for v in logs]))
+    if claim.verdict.kind != verdict.kind:
+        raise VerificationError(f"{problem.path}: claim {claim.where!r}: verdict {claim.verdict.kind!r}, "
+                                f"but the generator computes {verdict.kind!r} (the count grows {measured}ly)")
+    return verdict
+
+
+def _residual(xs: list[float], ys: list[float]) -> float:
+    """Sum of squared residuals of the least-squares line through (xs, ys)."""
+    b = _slope(xs, ys)
+    a = sum(ys) / len(ys) - b * sum(xs) / len(xs)
+    return sum((y - a - b * x) ** 2 for x, y in zip(xs, ys))
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:
@@ -169,4 +222,46 @@ def path_blowup(depth: int) -> Row:
     return Row(depth, naive.mults, reuse.mults, float(agreement))
 
 
+def chain_reevaluation(depth: int) -> Row:
+    """dz/dw for the plain chain z = f(f(...f(w))) (depth calls of f = tanh), counting calls of f.
+
+    naive: each factor f'(f(...f(w))) re-evaluates its argument from w, as in (6.52) of the
+    handout; backprop: the intermediate values x = f(w), y = f(x), ... are stored, as in (6.51).
+    """
+    w, calls = 0.3, [0, 0]
+
+    def f(t: float, k: int) -> float:
+        calls[k] += 1
+        return math.tanh(t)
+
+    def fprime_of(t: float) -> float:  # f'(t) from t itself: no call of f counted
+        return 1.0 - math.tanh(t) ** 2
+
+    naive = 1.0
+    for k in range(depth):  # the factor f'(f^k(w)) evaluates f k times, from w
+        t = w
+        for _ in range(k):
+            t = f(t, 0)
+        naive *= fprime_of(t)
+    stored, t = 1.0, w
+    for k in range(depth):
+        stored *= fprime_of(t)
+        if k < depth - 1:
+            t = f(t, 1)
+    chain = lambda v: _compose(v, depth)
+    central = (chain(w + 1e-6) - chain(w - 1e-6)) / 2e-6
+    agreement = max(abs(naive - stored) / max(abs(stored), 1e-12), abs(stored - central) / max(1.0, abs(stored)))
+    return Row(depth, calls[0], calls[1], float(agreement))
+
+
+def _compose(v: float, depth: int) -> float:
+    for _ in range(depth):
+        v = math.tanh(v)
+    return v
+
+
 DEMOS = {"finite_difference_cost": finite_difference_cost, "path_blowup": path_blowup}
+SERIES = {  # what a growth claim can be about: a demo and the column of its rows (naive or backprop)
+    "chain": (chain_reevaluation, "naive"), "paths": (path_blowup, "naive"),
+    "finite_differences": (finite_difference_cost, "naive"), "analytic": (finite_difference_cost, "backprop"),
+}

@@ -83,6 +83,20 @@ class ClaimResult:
     derivation: Derivation | None = None  # the derivative judged against, derived line by line
     point: PointValue | None = None  # that derivative at the problem's point
 
+    @property
+    def kind(self) -> str:
+        """correct or erratum, computed; slip when the author says so (it then holds, or has no formula)."""
+        return "slip" if self.claim.verdict.kind == "slip" else ("correct" if self.holds else "erratum")
+
+
+def judged_kind(verdict, computed: str) -> str:
+    """Why the author's verdict disagrees with the computed kind ('' when it agrees); a slip must hold."""
+    if verdict.kind == "slip":
+        return "" if computed == "correct" else "verdict 'slip', but the formula read as meant does not hold (an erratum)"
+    if verdict.kind != computed:
+        return f"verdict {verdict.kind!r}, but the generator computes {computed!r}"
+    return ""
+
 
 @dataclass(frozen=True)
 class Claims:
@@ -307,11 +321,17 @@ class _Context:
         derived = {self.g.expand(other.of) for other in self.p.questions if other.ask == "derivative"}
         results = []
         for claim in q.claims:
+            if claim.rhs is None:  # a slip in the notation: nothing to compute
+                results.append(ClaimResult(claim, None, True, False, None))
+                continue
             lhs = claim.lhs
             if claim.lhs_is_derivative_of is not None:
                 lhs = simplify(sp.diff(claim.lhs_is_derivative_of, sp.Symbol(claim.variable)))
                 self._check_claim_derivative(claim, lhs)
             result = _judge(claim, lhs, self.p.samples)
+            problem = judged_kind(claim.verdict, "correct" if result.holds else "erratum")
+            if problem:
+                raise VerificationError(f"{self.p.path}: question {q.number}: claim {claim.where!r}: {problem}")
             f = claim.lhs_is_derivative_of
             if f is not None and f not in derived:  # derived here once; elsewhere on the page already
                 derived.add(f)

@@ -32,6 +32,8 @@ def evaluate_matrix(tree: tuple, values: dict[str, np.ndarray], grads: dict[str,
             return (a[0] > 0).astype(float)
         if name == "ones":
             return np.ones_like(a[0])
+        if name == "aug":
+            return np.vstack([np.ones((1, a[0].shape[1])), a[0]])
         if name == "hadamard":
             return _checked(a[0], a[1], "entry-by-entry product", lambda x, y: x * y, same=True)
     left = evaluate_matrix(tree[1], values, grads, batch)

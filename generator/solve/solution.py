@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -14,11 +14,12 @@ from ..graph.model import Graph
 from ..graph.network import build_graph
 from ..graph.ops import LOSSES
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
+from . import claims
 from . import finite_diff as fd
+from .claims import MatrixClaimResult
 from .formulas import Formulas, check_equation, derive, derive_forward, expanded, solve_formulas
 from .index_form import IndexForm, index_form, with_definitions
 from .chain import MAX_PATHS, Elem, Factor, count_paths, local_factor, paths
-from .matrix_eval import ShapeError, evaluate_matrix
 from .numeric import Values, backward, forward
 from .symbolic import SymValues, exact, forward_exact, is_small, simplify
 
@@ -114,17 +115,6 @@ class ParameterCount:
     part: str
     rows: tuple[tuple[str, int, str], ...]  # (what, count, how counted)
     total: int
-
-
-@dataclass(frozen=True)
-class MatrixClaimResult:
-    """A handout's gradient formula, evaluated on this network and compared with the gradient."""
-
-    claim: MatrixClaim
-    correct: np.ndarray  # dJ/d(about), from the backward pass (checked by finite differences)
-    claimed: np.ndarray | None  # the formula's value; None when its shapes do not fit
-    holds: bool
-    reason: str  # why not, when it does not hold
 
 
 @dataclass(frozen=True)
@@ -417,27 +407,34 @@ class _Context:
         return ParameterCount(q.layer, q.part, tuple(rows), sum(r[1] for r in rows))
 
     def _claims(self, q: Question) -> Answer:
-        results = []
+        """Each handout formula judged on this network's batch (see solve/claims.py)."""
         batch = self.values[self.problem.network.input_name].shape[1]
+        rate = None if self.problem.learning_rate is None else float(self.problem.learning_rate)
+        here = claims.Instance(self.values, self.grads, batch, rate)
+        results = []
         for claim in q.claims:
-            correct = self._matrix_gradient(None, claim.about).value
-            if claim.layout == "numerator":  # that convention arranges dJ/dW like W transposed
-                correct = correct.T
+            if claim.about:  # the gradient a claim is judged against is checked entry by entry
+                self._matrix_gradient(None, claim.about)
             try:
-                claimed = evaluate_matrix(claim.claimed, self.values, self.grads, batch)
-            except ShapeError as err:
-                results.append(MatrixClaimResult(claim, correct, None, False, str(err)))
-                continue
-            if claimed.shape != correct.shape:
-                results.append(MatrixClaimResult(
-                    claim, correct, claimed, False,
-                    f"it gives a {claimed.shape[0]}x{claimed.shape[1]} matrix, but the gradient has the shape "
-                    f"{correct.shape[0]}x{correct.shape[1]}"))
-                continue
-            close = np.allclose(claimed, correct, rtol=1e-9, atol=1e-12)
-            results.append(MatrixClaimResult(claim, correct, claimed, bool(close),
-                                             "" if close else "its entries differ from the gradient"))
+                results.append(claims.judge(claim, here, lambda k: self._one_sample(k, rate),
+                                            is_param=bool(claim.about) and self.graph.node(claim.about).kind == "param"))
+            except claims.VerdictMismatch as err:
+                if any(not c.passed for c in self.checks):
+                    continue  # a wrong gradient: its failed finite-difference check stops the build, naming the cause
+                raise VerificationError(f"{self.problem.path}: question {q.number}: claim {claim.where!r}: "
+                                        f"{err}") from None
         return MatrixClaims(tuple(results))
+
+    def _one_sample(self, k: int, rate: float | None) -> claims.Instance:
+        """The same network on sample k alone (m = 1): its values and gradients."""
+        net = self.problem.network
+        values = dict(self.problem.values)
+        for name in (net.input_name, net.target_name):
+            values[name] = tuple((row[k],) for row in values[name])
+        one = replace(self.problem, values=values)
+        graph = build_graph(one)
+        forward_values = forward(graph, leaf_values(one))
+        return claims.Instance(forward_values, backward(graph, forward_values), 1, rate)
 
     def _prose(self, q: Question) -> Answer:
         return Prose(q.answer, self._linear_collapse())
