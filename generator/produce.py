@@ -12,11 +12,13 @@ from .render.demo_page import demo_plot, render_demo_page
 from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
 from .render.expression_page import expression_dot, path_svg_name, render_expression_page
 from .render.page import render_page
+from .render.practice import practice_name, render_practice
 from .render.site import handout_dir
 from .render.svg import to_svg
 from .solve.demos import DemoResult, run_demo
 from .solve.expression import ChainRule, ExpressionSolution, solve_expression
 from .solve.solution import Solution, solve
+from .solve.variants import make_variants
 
 
 def produce(h: Handout, problem: Problem) -> dict[str, bytes]:
@@ -47,7 +49,11 @@ def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, by
             if isinstance(answer, ChainRule):  # one highlighted drawing per chain-rule question
                 files[f"{base}/{path_svg_name(answer)}"] = to_svg(expression_dot(s, answer))
         return {k: v.encode("utf-8") for k, v in files.items()}
-    files = {f"{base}.md": render_page(s, s.problem.slug, h.title, h.addition)}
+    variants = make_variants(s.problem)
+    practice = practice_name(s.problem.slug) if variants.variants else ""
+    files = {f"{base}.md": render_page(s, s.problem.slug, h.title, h.addition, practice)}
+    if practice:
+        files[f"{handout_dir(h)}/{practice}"] = render_practice(variants, s.problem.slug, h.title)
     # the layer diagram, the computation graphs and one highlighted path per chain-rule answer
     files.update({f"{base}/{name}": to_svg(text) for name, text in dot.drawings(s).items()})
     return {k: v.encode("utf-8") for k, v in files.items()}

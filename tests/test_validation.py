@@ -22,7 +22,7 @@ BROKEN = TESTS / "broken"
 MINIMAL = TESTS / "data" / "minimal.yml"
 ACTIVATION_NAMES = ", ".join(sorted(ACTIVATIONS))  # the op table's names, as the message lists them
 TOP_KEYS = ("handout, intro, kind, learning_rate, network, questions, rounding, section, step_notation, "
-            "symbols, title, values, vectors, weight_notation")
+            "symbols, title, values, variants, vectors, weight_notation")
 
 # file -> (field path, message); the file name and line number are added by the test
 EXPECTED = {

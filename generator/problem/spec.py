@@ -118,6 +118,31 @@ class ProblemHeader:
 
 
 @dataclass(frozen=True)
+class ValueRange:
+    """The numbers a variant may draw for one given value: min..max in steps of ``step``."""
+
+    low: Fraction
+    high: Fraction
+    step: Fraction
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """How many seeded variants a problem gets, and the ranges its numbers are drawn from.
+
+    A value without a range keeps its given numbers when it is the target, and otherwise moves
+    each entry by up to ``spread`` steps (step 1 for whole numbers, 0.1 for one decimal).
+    """
+
+    count: int = 20
+    seed: int = 0
+    ranges: tuple[tuple[str, ValueRange], ...] = ()
+
+    def range_of(self, name: str) -> ValueRange | None:
+        return dict(self.ranges).get(name)
+
+
+@dataclass(frozen=True)
 class Problem(ProblemHeader):
     """A whole problem file, validated."""
 
@@ -130,6 +155,7 @@ class Problem(ProblemHeader):
     weight_notation: str = "subscript"
     vectors: str = "column"  # column | row: how the handout writes a layer's values (and a batch)
     step_notation: str = "subscript"  # W_{t+1} (subscript) or w^{(t+1)} (superscript)
+    variants: VariantSpec = field(default_factory=VariantSpec)
 
 
 @dataclass(frozen=True)

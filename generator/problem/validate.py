@@ -12,7 +12,7 @@ from ..errors import Issue
 from ..graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
 from .expr import ParseError
 from .matrix_expr import parse_matrix_formula
-from .spec import Layer, Matrix, MatrixClaim, Network, Problem, Question, Ref
+from .spec import ValueRange, VariantSpec, Layer, Matrix, MatrixClaim, Network, Problem, Question, Ref
 from .validate_verdict import VERDICT_KEYS, flag, is_addition, read_verdict
 from .yaml_lines import line_of
 
@@ -44,9 +44,13 @@ TOP_KEYS = {
     "vectors": "column (the default) or row: how the handout writes vectors and a batch",
     "step_notation": "subscript (W_{t+1}, the default) or superscript (w^{(t+1)}) for updates",
     "questions": "the questions",
+    "variants": "seeded variants for practice: count, seed, ranges",
 }
 NETWORK_KEYS = {"input", "target", "layers", "bias", "loss", "loss_name", "weight_decay"}
 LAYER_KEYS = {"size", "activation", "pre", "post", "weight", "bias", "fixed", "slope"}
+VARIANT_KEYS = {"count": "how many variants (0 for none)", "seed": "the seed of the first variant",
+                "ranges": "per value: [min, max] or [min, max, step]"}
+MAX_VARIANTS = 200
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
                  "answer", "note", "claims", "general", "general_of", "expand", "addition"}
 FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
@@ -246,13 +250,39 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
     vectors = c.choice(top.get("vectors", "column"), "vectors", ("column", "row"))
     step_notation = c.choice(top.get("step_notation", "subscript"), "step_notation", ("subscript", "superscript"))
     questions = _questions(c, top.get("questions"), network, rate)
+    variants = _variants(c, top.get("variants", {}), values)
     if c.issues or network is None:
         return None, c.issues
     problem = Problem(path=file, slug=slug, title=title, handout=handout, section=section,
                       intro=intro, network=network, values=values, learning_rate=rate,
                       significant_figures=figures, symbols=symbols, questions=questions,
-                      weight_notation=notation, vectors=vectors, step_notation=step_notation)
+                      weight_notation=notation, vectors=vectors, step_notation=step_notation,
+                      variants=variants)
     return problem, c.issues
+
+
+def _variants(c: Checker, raw: Any, values: dict[str, Matrix]) -> VariantSpec:
+    """The ``variants:`` block: how many, the seed, and a range per value name."""
+    d = c.mapping(raw, "variants", VARIANT_KEYS)
+    count = c.integer(d.get("count", 20), "variants.count", 0, MAX_VARIANTS)
+    seed = c.integer(d.get("seed", 0), "variants.seed", 0, 2**31 - 1)
+    ranges = []
+    raw_ranges = d.get("ranges", {})
+    for name, r in c.mapping(raw_ranges, "variants.ranges", None).items():
+        p = f"variants.ranges.{name}"
+        if name not in values:
+            c.fail(p, f"no value named {name!r}; expected one of {', '.join(sorted(values))}")
+            continue
+        if not isinstance(r, list) or len(r) not in (2, 3):
+            c.fail(p, f"expected [min, max] or [min, max, step]; got {_describe(r)}")
+            continue
+        low, high = c.number(r[0], f"{p}[0]"), c.number(r[1], f"{p}[1]")
+        step = c.number(r[2], f"{p}[2]") if len(r) == 3 else Fraction(1)
+        if step <= 0 or high < low or (high - low) / step > 10_000:
+            c.fail(p, f"expected min <= max and a positive step with at most 10000 steps between; got {r}")
+            continue
+        ranges.append((name, ValueRange(low, high, step)))
+    return VariantSpec(count, seed, tuple(sorted(ranges, key=lambda nr: nr[0])))
 
 
 def _network(c: Checker, raw: Any) -> Network | None:

@@ -30,15 +30,22 @@ EXACT_TOLERANCE = 1e-12  # the exact and float64 forward values agree to this (s
 MAX_EXPANDED = 6  # write out W x term by term up to this many rows and columns
 
 
-def render_page(solution: Solution, asset_dir: str, handout_title: str, addition: bool = False) -> str:
+def render_page(solution: Solution, asset_dir: str, handout_title: str, addition: bool = False,
+                practice: str = "") -> str:
     """The whole page as Markdown; ``asset_dir`` is the folder of its SVGs, relative to the page;
-    ``addition``: a problem beyond the handouts (no handout asks it)."""
+    ``addition``: a problem beyond the handouts (no handout asks it); ``practice``, when given,
+    the file name of its practice page (linked under the title)."""
     r = _Renderer(solution, asset_dir)
     p = solution.problem
     source = (f"*{handout_title}, problem {p.section}: an addition to the site, not from a course handout.* "
               if addition else f"*Handout {p.handout} ({handout_title}), section {p.section}.* ")
     parts = [f"# {p.title}\n",
-             source + num.stated(p.significant_figures) + "\n"]
+             source + num.stated(p.significant_figures) + "
+"]
+    if practice:
+        parts.append(f"[Try new numbers]({practice}){{.md-button}}: the same questions on other "
+                     "numbers, checked as you type them.
+")
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())

@@ -1,0 +1,195 @@
+"""A problem's practice page: its questions on seeded variants' numbers, with boxes to type the
+answers, each variant's worked solution (rendered like the main page), and the named mistakes.
+
+Everything the browser needs is in the page: the verified answers, their tolerances and the
+mistakes' answers as JSON in each question's ``data-answer``, the mistakes' messages once per
+page. ``docs/assets/javascripts/practice.js`` only shows the variant of ``?v=`` and compares.
+The page is separate from the problem's page, so none of this loads until a student opens it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+
+from ..graph.ops import ACTIVATIONS
+from ..solve.variants import REASONS, Part, Practised, Variant, Variants, tolerance
+from . import numbers as num
+from .markdown import display_blocks
+from .page import _Renderer
+from .symbols import entry, fill, whole
+
+SCRIPT = "../../assets/javascripts/practice.js"  # from docs/handouts/<handout>/<page>.md
+
+
+def practice_name(slug: str) -> str:
+    """The practice page's file name beside the problem's page."""
+    return f"{slug}-practice.md"
+
+
+class _SolutionOnly(_Renderer):
+    """The main page's renderer for one answer, without drawings or links into the main page."""
+
+    def __init__(self, solution, asset_dir):
+        super().__init__(solution, asset_dir)
+        self.backward = None  # the general backward pass lives on the main page
+
+    def path_figure(self, a) -> str:
+        return ""
+
+    def _check_line(self, c) -> str:
+        return ""  # the checks are stated once, at the top of the page
+
+
+def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
+    """The practice page as Markdown (raw HTML for the boxes)."""
+    first = variants.variants[0]
+    p = first.problem
+    count = len(variants.variants)
+    rejected = variants.rejected_total
+    parts = ["---\nsearch:\n  exclude: true\n---\n",
+             f"# Practice: {p.title}\n",
+             f"*Handout {p.handout} ({handout_title}), section {p.section}.* The questions of "
+             f"[the worked page]({slug}.md) with new numbers: {count} variants, each solved and "
+             f"checked like the page itself ({rejected} drawn numbers were rejected as unfit for "
+             f"practice: {_reasons(variants)}). Type each answer to {p.significant_figures} significant "
+             "figures and press **Check**: the answer is compared in your browser with the verified "
+             "one, the first wrong entry is marked, and a known wrong derivation is named. "
+             "The address ends in `?v=` and the variant's number, so a variant can be shared.\n",
+             '<div class="practice" data-count="%d" markdown>\n' % count,
+             '<nav class="practice-nav" aria-label="Variants"></nav>\n',
+             _messages(first, {k for v in variants.variants for pr in v.practised for m in pr.mistakes
+                               for k in m.kinds}),
+             ]
+    for v in variants.variants:
+        parts.append(_variant(v))
+    parts.append("</div>\n")
+    parts.append(f'<script src="{SCRIPT}"></script>\n')
+    return display_blocks("\n".join(parts))
+
+
+def _reasons(variants: Variants) -> str:
+    if not variants.rejected:
+        return "none"
+    return "; ".join(f"{n} for {REASONS[r]}" for r, n in variants.rejected)
+
+
+def _math(tex: str) -> str:
+    """Inline math in raw HTML, as arithmatex writes it (the KaTeX hook renders it)."""
+    return f'<span class="arithmatex">\\({html.escape(tex, quote=False)}\\)</span>'
+
+
+def _messages(v: Variant, used: set[str]) -> str:
+    """What the page says for each kind of mistake, once per page (hidden; the script shows it)."""
+    s = v.solution
+    g = s.graph
+    sym = lambda name: whole(g, name)  # noqa: E731
+    pred, target = g.objective.inputs
+    says = {
+        "transpose": "This is the transpose of the gradient: the entries of "
+                     + _math(r"\tilde{x}\, \delta^\top") + " instead of " + _math(r"\delta\, \tilde{x}^\top")
+                     + ", typed row by row.",
+        "sign": f"The sign is wrong: this uses {_math(f'{sym(target)} - {sym(pred)}')} where the gradient of "
+                f"the loss has {_math(f'{sym(pred)} - {sym(target)}')}.",
+        "factor_2": "A factor 2 is missing: the derivative of a square " + _math("u^2") + " is "
+                    + _math("2u") + ".",
+        "batch_mean": "The " + _math(r"\frac{1}{m}") + " of the mean over the batch is missing.",
+        "pre_for_post": "The weight gradient uses the layer input's pre-activation where its activation "
+                        "(the value after the activation function) is needed.",
+        "bias_column": "The bias column is forgotten: the 1 in front of the layer's input is left out, "
+                        "so the entries are shifted by one column.",
+    }
+    for node in g.nodes:
+        if node.kind != "activation":
+            continue
+        act = ACTIVATIONS[node.op]
+        pre, post = sym(node.inputs[0]), sym(node.name)
+        says.setdefault(f"no_derivative:{node.op}",
+                        "The derivative of the activation " + _math(fill(act.latex, a=pre)) + ", the factor "
+                        + _math(fill(act.latex_derivative, a=pre, z=post)) + ", is missing from the chain.")
+        says.setdefault(f"post_as_pre:{node.op}",
+                        "The activation's derivative is taken at the wrong quantity: at the pre-activation "
+                        + _math(pre) + " where it needs the activation " + _math(post) + ", or the other "
+                        "way round.")
+    missing = used - set(says)
+    if missing:
+        raise ValueError(f"no message for the mistakes {sorted(missing)}")
+    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in sorted(says.items()) if k in used)
+    return f'<div class="practice-messages" hidden>\n{items}</div>\n'
+
+
+def _variant(v: Variant) -> str:
+    s = v.solution
+    r = _SolutionOnly(s, "")
+    given = []
+    for node in s.graph.nodes:
+        if node.is_leaf:
+            m = r.oriented(node.name, s.problem.values[node.name])
+            cells = [[num.fraction(x) for x in row] for row in m]
+            shown = cells[0][0] if len(cells) == 1 and len(cells[0]) == 1 else num.matrix(cells)
+            given.append(f"{whole(s.graph, node.name)} = {shown}")
+    out = [f'<section class="practice-variant" data-v="{v.number}" hidden markdown>\n',
+           f"**Variant {v.number}.**\n",
+           "Given: " + ", ".join(f"\\({x}\\)" for x in given)
+           + (f"; learning rate \\(\\eta = {num.fraction(s.problem.learning_rate)}\\)"
+              if s.problem.learning_rate is not None else "") + ".\n"]
+    for pr in v.practised:
+        out.append(_question(r, pr))
+    out.append("</section>\n")
+    return "\n".join(out)
+
+
+def _question(r: _SolutionOnly, pr: Practised) -> str:
+    q = pr.question
+    figures = r.p.significant_figures
+    answer = next(a for asked, a in r.s.answers if asked is q)
+    body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
+    data = {"parts": [_part_data(p) for p in pr.parts],
+            "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
+                          "tol": [_numbers(tolerance(x, figures)) for x in m.values]} for m in pr.mistakes]}
+    boxes = "".join(_boxes(r, q.number, i, p) for i, p in enumerate(pr.parts))
+    return (f'<div class="practice-question" data-q="{html.escape(q.number)}" markdown>\n\n'
+            f"**Question {q.number}.** {q.text.strip()}\n\n"
+            f'<div class="practice-answer" data-answer="{html.escape(json.dumps(data, sort_keys=True))}">\n'
+            f"{boxes}"
+            '<p><button type="button" class="md-button practice-check">Check</button> '
+            '<span class="practice-feedback" role="status" aria-live="polite"></span></p>\n'
+            "</div>\n\n"
+            '<details class="practice-solution" markdown>\n<summary>Worked solution</summary>\n\n'
+            f"{body.strip()}\n\n</details>\n\n</div>\n")
+
+
+def _numbers(m: np.ndarray) -> list:
+    # 12 significant digits: plenty for a comparison at the page's rounding, and no float noise
+    return [[float(f"{x:.12g}") for x in row] for row in np.atleast_2d(m)]
+
+
+def _part_data(p: Part) -> dict:
+    return {"value": _numbers(p.value), "tol": _numbers(p.tolerance)}
+
+
+def _boxes(r: _SolutionOnly, number: str, index: int, p: Part) -> str:
+    """The input boxes of one part: one for a number, a grid for a vector or matrix."""
+    label = r.sym(p.elem) if p.elem is not None else whole(r.g, p.node)
+    rows, cols = p.value.shape
+    cells = []
+    for i in range(rows):
+        row = []
+        for j in range(cols):
+            where = "" if rows * cols == 1 else f", row {i + 1}, column {j + 1}"
+            row.append(f'<td><input type="text" inputmode="decimal" autocomplete="off" size="9" '
+                       f'data-part="{index}" data-row="{i}" data-col="{j}" '
+                       f'aria-label="Question {html.escape(number)}, {html.escape(_plain(label))}{where}"></td>')
+        cells.append("<tr>" + "".join(row) + "</tr>")
+    return (f'<div class="practice-part"><span class="practice-label">{_math(label)} =</span>'
+            f'<table class="practice-grid">{"".join(cells)}</table></div>\n')
+
+
+def _plain(tex: str) -> str:
+    """A symbol for a screen reader's label: the LaTeX without its markup."""
+    out = tex
+    for a, b in ((r"\hat{y}", "y hat"), (r"\mathbf", ""), ("\\", ""), ("{", ""), ("}", ""), ("^", " "), ("_", " ")):
+        out = out.replace(a, b)
+    return " ".join(out.split())
