@@ -46,6 +46,7 @@ examples:
   python -m generator check --strict        # verify everything, write nothing
   python -m generator build --force         # solve every problem again, ignoring the cache
   python -m generator new 002-small-tanh-network --handout 002 --title "A small tanh network"
+  python -m generator variants 003-single-sample --count 5 --seed 7   # JSON for instructors
 """
 
 
@@ -56,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="project folder holding problems/ and docs/ (default: the current folder)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{build,check,new}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{build,check,new,variants}")
     b = sub.add_parser("build", help="validate, solve, verify and write the pages under docs/",
                        description=BUILD_HELP, formatter_class=raw)
     c = sub.add_parser("check", help="validate, solve and verify every problem; write nothing",
@@ -75,7 +76,48 @@ def _parser() -> argparse.ArgumentParser:
                    help="id of the handout to list it under, as in problems/handouts.yml, e.g. 002")
     n.add_argument("--title", metavar="T", default=None,
                    help="the page title (default: made from NAME)")
+    v = sub.add_parser("variants", help="print a problem's seeded variants as JSON (or Moodle XML)",
+                       description=VARIANTS_HELP, formatter_class=raw)
+    v.add_argument("problem", metavar="PROBLEM", help="a problem file, or its name in problems/ (without .yml)")
+    v.add_argument("--count", type=int, default=None, help="how many variants (default: the file's variants.count)")
+    v.add_argument("--seed", type=int, default=None, help="the seed (default: the file's variants.seed)")
+    v.add_argument("--moodle", action="store_true", help="Moodle XML numerical questions instead of JSON")
     return parser
+
+
+VARIANTS_HELP = """\
+Solve and verify a network problem's seeded variants (as for its practice page) and print their
+given numbers, questions, verified answers with tolerances and named mistakes as JSON on stdout;
+with --moodle, Moodle XML "numerical" questions (the questions with one number to type). The same
+count and seed give the same bytes on every run.
+"""
+
+
+def _variants(args: argparse.Namespace, root: Path) -> int:
+    from .problem.load import load_problem
+    from .problem.spec import Problem
+    from .render.variants_export import variants_json, variants_moodle
+    from .solve.variants import make_variants
+
+    path = Path(args.problem)
+    if not path.suffix:
+        path = root / "problems" / f"{args.problem}.yml"
+    if args.count is not None and not 0 <= args.count <= 200:
+        print(f"error: --count: expected a whole number from 0 to 200; got {args.count}", file=sys.stderr)
+        return 2
+    try:
+        problem = load_problem(path, root)
+        if not isinstance(problem, Problem):
+            print(f"error: {path}: variants are made for network problems only", file=sys.stderr)
+            return 1
+        variants = make_variants(problem, args.count, args.seed)
+    except (GeneratorError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    seed = problem.variants.seed if args.seed is None else args.seed
+    sys.stdout.write(variants_moodle(variants, problem.slug) if args.moodle
+                     else variants_json(variants, problem.slug, seed))
+    return 0
 
 
 class _Progress:
@@ -168,4 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     if args.command == "new":
         return _new(args, root)
+    if args.command == "variants":
+        return _variants(args, root)
     return _build(args, root)

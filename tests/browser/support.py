@@ -48,7 +48,9 @@ def html_pages() -> list[str]:
 PAGES = html_pages()
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
-                 and not p.endswith("/index.html")]
+                 and not p.endswith("/index.html") and not p.endswith("-practice.html")]
+# Practice pages: handouts/<handout>/<problem>-practice.html (generator/render/practice.py)
+PRACTICE_PAGES = [p for p in PAGES if p.endswith("-practice.html")]
 
 
 def main_problem_page() -> str | None:
