@@ -218,6 +218,11 @@ def bench_build(repeats: int) -> dict[str, Any]:
         out["noop_cmd_s"], out["noop_cmd_runs_s"] = median_time(
             lambda: run_command(generator_command(root), root), max(repeats, 5))
 
+        # 4. what the variants cost: making them (solve + verify + mistakes) and rendering the
+        #    practice pages, every network problem, serially; and the practice pages' sizes
+        out["variants"] = bench_variants(root, site)
+        out["noop_over_mkdocs_warm"] = out["noop_s"] / out["mkdocs_warm_s"]
+
         # 6. profile of the full build, serial (a profile cannot see into worker processes)
         from_scratch()
         prof = cProfile.Profile()
@@ -231,6 +236,35 @@ def bench_build(repeats: int) -> dict[str, Any]:
         out["profile_top"] = _top_functions(stats, 8)
         out["profile_stages"] = _stage_times(stats)
     return out
+
+
+def bench_variants(root: Path, site: Path) -> dict[str, Any]:
+    """Seconds to make and render every network problem's variants (serial, in process), how
+    many were rejected, and the bytes the practice pages and the problem pages' links add."""
+    from generator.problem.load import load_handouts
+    from generator.problem.spec import Problem
+    from generator.render.practice import render_practice
+    from generator.solve.variants import make_variants
+    problems = [p for h in load_handouts(root / "problems", root, True, {}) for p in h.problems
+                if isinstance(p, Problem)]
+    make_s = render_s = 0.0
+    count = rejected = 0
+    for p in problems:
+        t0 = time.perf_counter()
+        v = make_variants(p)
+        t1 = time.perf_counter()
+        if v.variants:
+            render_practice(v, p.slug, "")
+        make_s += t1 - t0
+        render_s += time.perf_counter() - t1
+        count += len(v.variants)
+        rejected += v.rejected_total
+    pages = sorted(site.rglob("*-practice.html"))
+    sizes = {q.name: q.stat().st_size for q in pages}
+    return {"problems": len(problems), "variants": count, "rejected": rejected, "make_s": make_s,
+            "render_s": render_s, "practice_pages": len(pages),
+            "practice_html_bytes_median": sorted(sizes.values())[len(sizes) // 2] if sizes else 0,
+            "practice_html_bytes_max": max(sizes.values(), default=0), "practice_html_bytes": sizes}
 
 
 @contextlib.contextmanager
@@ -516,6 +550,14 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
              "value": f"{b['incremental_over_full_cmd']:.3f} ({b['incremental_cmd_s']:.3f} s)",
              "target": f"<= {INCR_OVER_FULL_MAX} and < {INCR_SECONDS_MAX} s",
              "ok": b["incremental_over_full_cmd"] <= INCR_OVER_FULL_MAX and b["incremental_cmd_s"] < INCR_SECONDS_MAX},
+            {"what": "variants: make + render, every network problem (serial)",
+             "value": f"{b['variants']['make_s']:.2f} s + {b['variants']['render_s']:.2f} s "
+             f"({b['variants']['variants']} variants, {b['variants']['rejected']} draws rejected; practice page "
+             f"median {b['variants']['practice_html_bytes_median'] / 1e6:.1f} MB, largest "
+             f"{b['variants']['practice_html_bytes_max'] / 1e6:.1f} MB)", "target": "reported", "ok": None},
+            {"what": "generation, cache warm / mkdocs build, formulas cached", "value":
+             f"{b['noop_over_mkdocs_warm']:.2f} ({b['noop_s']:.3f} s / {b['mkdocs_warm_s']:.3f} s)",
+             "target": "<= 1.0", "ok": b["noop_over_mkdocs_warm"] <= 1.0},
             {"what": "no-op rebuild (in process)", "value": f"{b['noop_s']:.3f} s",
              "target": f"< {NOOP_SECONDS_MAX} s", "ok": b["noop_s"] < NOOP_SECONDS_MAX},
             {"what": "no-op rebuild (command)", "value": f"{b['noop_cmd_s']:.3f} s",

@@ -130,13 +130,15 @@ def _grid_step(m: Matrix) -> Fraction:
 
 def draw_values(problem: Problem, rng: np.random.Generator) -> dict[str, Matrix]:
     """New given numbers: each value from its range, or its entries moved by up to SPREAD steps;
-    the target keeps its numbers unless it has a range (a label is a label)."""
+    the target keeps its numbers unless it has a range (a label is a label), and so do the fixed
+    weights of a layer that is not learned (a sum written as a layer of ones)."""
     spec = problem.variants
+    fixed = {n for l in problem.network.layers if l.fixed for n in (l.weight, l.bias)}
     out = {}
     for name in sorted(problem.values):
         m = problem.values[name]
         r = spec.range_of(name)
-        if r is None and name == problem.network.target_name:
+        if r is None and (name == problem.network.target_name or name in fixed):
             out[name] = m
             continue
         rows = []
