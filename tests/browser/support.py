@@ -45,12 +45,14 @@ def html_pages() -> list[str]:
     return pages
 
 
-PAGES = html_pages()
+# Practice pages (generator/render/practice.py): handouts/<handout>/<problem>-practice.html, tested
+# by test_browser_practice.py; most of each is hidden (one variant shown), so the checks that go
+# through every page leave them out.
+PRACTICE_PAGES = [p for p in html_pages() if p.endswith("-practice.html")]
+PAGES = [p for p in html_pages() if p not in PRACTICE_PAGES]
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
-                 and not p.endswith("/index.html") and not p.endswith("-practice.html")]
-# Practice pages: handouts/<handout>/<problem>-practice.html (generator/render/practice.py)
-PRACTICE_PAGES = [p for p in PAGES if p.endswith("-practice.html")]
+                 and not p.endswith("/index.html")]
 
 
 def main_problem_page() -> str | None:
