@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from ..solve.variants import REASONS, Part, Practised, Variant, Variants, tolera
 from . import numbers as num
 from .markdown import display_blocks
 from .page import _Renderer
-from .symbols import entry, fill, whole
+from ..solve.solution import Chain, Local, MatrixGradient, Update
+from .symbols import fill, partial, whole
 
 SCRIPT = "../../assets/javascripts/practice.js"  # from docs/handouts/<handout>/<page>.md
 
@@ -149,7 +151,8 @@ def _question(r: _SolutionOnly, pr: Practised) -> str:
     data = {"parts": [_part_data(p) for p in pr.parts],
             "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
                           "tol": [_numbers(tolerance(x, figures)) for x in m.values]} for m in pr.mistakes]}
-    boxes = "".join(_boxes(r, q.number, i, p) for i, p in enumerate(pr.parts))
+    labels = _labels(r, answer, pr)
+    boxes = "".join(_boxes(q.number, i, p, label) for i, (p, label) in enumerate(zip(pr.parts, labels)))
     return (f'<div class="practice-question" data-q="{html.escape(q.number)}" markdown>\n\n'
             f"**Question {q.number}.** {q.text.strip()}\n\n"
             f'<div class="practice-answer" data-answer="{html.escape(json.dumps(data, sort_keys=True))}">\n'
@@ -170,9 +173,21 @@ def _part_data(p: Part) -> dict:
     return {"value": _numbers(p.value), "tol": _numbers(p.tolerance)}
 
 
-def _boxes(r: _SolutionOnly, number: str, index: int, p: Part) -> str:
+def _labels(r: _SolutionOnly, answer, pr: Practised) -> list[str]:
+    """What each part is, as the worked page writes it: the value, the derivative, the new weight."""
+    name = lambda p: r.sym(p.elem) if p.elem is not None else whole(r.g, p.node)  # noqa: E731
+    if isinstance(answer, Local):
+        return [partial(r.sym(answer.factor.out), name(pr.parts[0]))]
+    if isinstance(answer, (Chain, MatrixGradient)):
+        top = r.J if answer.of is None else r.sym(answer.of)
+        return [partial(top, name(pr.parts[0]))]
+    if isinstance(answer, Update):
+        return [f"{{{name(p)}}}^{{\\text{{new}}}}" for p in pr.parts]
+    return [name(p) for p in pr.parts]
+
+
+def _boxes(number: str, index: int, p: Part, label: str) -> str:
     """The input boxes of one part: one for a number, a grid for a vector or matrix."""
-    label = r.sym(p.elem) if p.elem is not None else whole(r.g, p.node)
     rows, cols = p.value.shape
     cells = []
     for i in range(rows):
@@ -189,7 +204,9 @@ def _boxes(r: _SolutionOnly, number: str, index: int, p: Part) -> str:
 
 def _plain(tex: str) -> str:
     """A symbol for a screen reader's label: the LaTeX without its markup."""
-    out = tex
+    out = re.sub(r"\\frac\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}",
+                 r"d\1 / d\2", tex)
+    out = out.replace(r"^{\text{new}}", " new")
     for a, b in ((r"\hat{y}", "y hat"), (r"\mathbf", ""), ("\\", ""), ("{", ""), ("}", ""), ("^", " "), ("_", " ")):
         out = out.replace(a, b)
     return " ".join(out.split())
