@@ -44,6 +44,14 @@ class _SolutionOnly(_Renderer):
     def _check_line(self, c) -> str:
         return ""  # the checks are stated once, at the top of the page
 
+    def _delta_form(self, q, a) -> str:
+        """An entry reached along many paths: its value (the worked page writes out the sum)."""
+        top = self.J if a.of is None else self.sym(a.of)
+        return (f"\\({self.sym(a.param)}\\) reaches \\({top}\\) along many paths; the chain rule adds "
+                "one product of local derivatives per path (the worked page writes the sum out). The "
+                "backward pass gives\n\n"
+                + f"\\[\n{partial(top, self.sym(a.param))} {num.approx(a.value, self.figs)}\n\\]\n")
+
 
 def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
     """The practice page as Markdown (raw HTML for the boxes)."""

@@ -174,8 +174,9 @@ def elem_of(graph: Graph, problem: Problem, ref: Ref) -> Elem:
 def solve(problem: Problem, exact_forms: bool = True) -> Solution:
     """Compute and verify every answer; raise VerificationError if any check fails.
 
-    ``exact_forms`` False skips the exact sympy pass (a practice variant prints rounded numbers
-    only); every finite-difference check and formula check still runs."""
+    ``exact_forms`` False skips the exact sympy pass and the index forms of entries reached along
+    many paths (a practice variant prints rounded numbers only); every finite-difference check
+    and formula check still runs."""
     graph = build_graph(problem)
     leaves = leaf_values(problem)
     values = forward(graph, leaves)
@@ -185,6 +186,7 @@ def solve(problem: Problem, exact_forms: bool = True) -> Solution:
     if exact_values is not None:
         _cross_check_exact(problem, values, exact_values)
     ctx = _Context(problem, graph, leaves, values, grads, exact_values)
+    ctx.index_forms = exact_forms
     answers = tuple((q, ctx.answer(q)) for q in problem.questions)
     gradient_checks = tuple(_gradient_checks(graph, leaves, grads))
     solution = Solution(problem, graph, values, grads, exact_values, answers,
@@ -246,6 +248,7 @@ class _Context:
         self.values, self.grads, self.exact = values, grads, exact_values
         self.checks: list[fd.Check] = []
         self.formulas: Formulas | None = None
+        self.index_forms = True  # the sum over many paths as an index form (sympy)
 
     def record(self, c: fd.Check) -> fd.Check:
         self.checks.append(c)
@@ -315,7 +318,7 @@ class _Context:
                                         f"from the backward pass {value!r} for {q.wrt[0]}")
         elif count_paths(self.graph, self.values, param, of) == 0:
             total = sp.Integer(0)
-        index = self._index_form(q, q.wrt[0].index) if (q.general or many) else None
+        index = self._index_form(q, q.wrt[0].index) if (q.general or (many and self.index_forms)) else None
         if q.general and found:
             _teaches(self.problem, q, found)
         return Chain(of, param, tuple(tuple(p) for p in found), value, total, c, index)

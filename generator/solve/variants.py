@@ -113,11 +113,11 @@ def tolerance(value: np.ndarray, figures: int) -> np.ndarray:
 
 
 def _within(a: np.ndarray, b: np.ndarray, tol: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol))
+    return a.shape == b.shape and bool((np.abs(a - b) <= tol).all())
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=SAME, atol=1e-12))
+    return a.shape == b.shape and bool((np.abs(a - b) <= 1e-12 + SAME * np.abs(b)).all())
 
 
 # ---------------------------------------------------------------- drawing numbers
