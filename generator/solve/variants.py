@@ -131,14 +131,16 @@ def _grid_step(m: Matrix) -> Fraction:
 def draw_values(problem: Problem, rng: np.random.Generator) -> dict[str, Matrix]:
     """New given numbers: each value from its range, or its entries moved by up to SPREAD steps;
     the target keeps its numbers unless it has a range (a label is a label), and so do the fixed
-    weights of a layer that is not learned (a sum written as a layer of ones)."""
+    weights of a layer that is not learned (a sum written as a layer of ones) and a value that is
+    all zeros (a bias held at 0)."""
     spec = problem.variants
     fixed = {n for l in problem.network.layers if l.fixed for n in (l.weight, l.bias)}
     out = {}
     for name in sorted(problem.values):
         m = problem.values[name]
         r = spec.range_of(name)
-        if r is None and (name == problem.network.target_name or name in fixed):
+        zeros = all(v == 0 for row in m for v in row)
+        if r is None and (name == problem.network.target_name or name in fixed or zeros):
             out[name] = m
             continue
         rows = []
