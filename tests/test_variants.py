@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.errors import VerificationError
 from generator.problem.load import load_problem
 from generator.problem.spec import ValueRange, VariantSpec
 from generator.solve import variants as V
@@ -59,22 +58,20 @@ def test_variant_numbers_are_whole_or_one_decimal_and_differ_from_the_page(singl
 
 
 def test_a_degenerate_draw_is_rejected_and_counted():
-    """W1 drawn as all zeros puts every ReLU input at its kink: each draw is rejected for that
-    reason, and after MAX_ATTEMPTS the build stops naming the problem and the reason."""
+    """W1 drawn as all zeros puts every ReLU input at its kink: every draw is rejected for that
+    reason and counted; after MAX_ATTEMPTS draws in a row drawing stops with what it has."""
     p = _problem("002-neural-networks-are-fun")
-    dead = dataclasses.replace(p, variants=VariantSpec(1, 0, (("W1", ValueRange(Fraction(0), Fraction(0), Fraction(1))),)))
-    with pytest.raises(VerificationError) as err:
-        V.make_variants(dead)
-    assert f"{V.MAX_ATTEMPTS} {V.REASONS['kink']}" in str(err.value)
-    assert "002-neural-networks-are-fun.yml" in str(err.value)
+    dead = dataclasses.replace(p, variants=VariantSpec(3, 0, (("W1", ValueRange(Fraction(0), Fraction(0), Fraction(1))),)))
+    vs = V.make_variants(dead)
+    assert vs.variants == () and vs.wanted == 3
+    assert dict(vs.rejected) == {"kink": V.MAX_ATTEMPTS}
 
 
 def test_a_saturated_draw_is_rejected():
     p = _problem("002-neural-networks-are-fun")
     big = dataclasses.replace(p, variants=VariantSpec(1, 0, (("W2", ValueRange(Fraction(9), Fraction(9), Fraction(1))),)))
-    with pytest.raises(VerificationError) as err:
-        V.make_variants(big)
-    assert V.REASONS["saturated"] in str(err.value)
+    vs = V.make_variants(big)
+    assert vs.variants == () and dict(vs.rejected).get("saturated", 0) > 0
 
 
 def test_rejections_are_reported(nnfun):

@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from ..graph.ops import ACTIVATIONS
-from ..solve.variants import REASONS, Part, Practised, Variant, Variants, tolerance
+from ..solve.variants import MAX_ATTEMPTS, REASONS, Part, Practised, Variant, Variants, tolerance
 from . import numbers as num
 from .markdown import display_blocks
 from .page import _Renderer
@@ -62,7 +62,7 @@ def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
     parts = ["---\nsearch:\n  exclude: true\n---\n",
              f"# Practice: {p.title}\n",
              f"*Handout {p.handout} ({handout_title}), section {p.section}.* The questions of "
-             f"[the worked page]({slug}.md) with new numbers: {count} variants, each solved and "
+             f"[the worked page]({slug}.md) with new numbers: {_how_many(variants)}, each solved and "
              f"checked like the page itself ({rejected} drawn numbers were rejected as unfit for "
              f"practice: {_reasons(variants)}). Type each answer to {p.significant_figures} significant "
              "figures and press **Check**: the answer is compared in your browser with the verified "
@@ -78,6 +78,13 @@ def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
     parts.append("</div>\n")
     parts.append(f'<script src="{SCRIPT}"></script>\n')
     return display_blocks("\n".join(parts))
+
+
+def _how_many(variants: Variants) -> str:
+    count = len(variants.variants)
+    if count < variants.wanted:  # drawing stopped: the numbers around the page's are mostly unfit
+        return f"{count} variants (of the {variants.wanted} asked for: no usable numbers in {MAX_ATTEMPTS} draws)"
+    return f"{count} variants"
 
 
 def _reasons(variants: Variants) -> str:

@@ -87,6 +87,7 @@ class Variant:
 class Variants:
     variants: tuple[Variant, ...]
     rejected: tuple[tuple[str, int], ...]  # (reason, how many draws), in REASONS order
+    wanted: int = 0  # the count asked for; fewer when MAX_ATTEMPTS draws found no usable numbers
 
     @property
     def rejected_total(self) -> int:
@@ -351,12 +352,14 @@ def rng_for(seed: int, number: int, attempt: int) -> np.random.Generator:
 
 
 def make_variants(problem: Problem, count: int | None = None, seed: int | None = None) -> Variants:
-    """``count`` accepted variants (default: the problem's ``variants.count``), each solved and
-    verified; raise VerificationError when a variant cannot be found or fails a check."""
+    """Up to ``count`` accepted variants (default: the problem's ``variants.count``), each solved
+    and verified (a failed check raises VerificationError). When MAX_ATTEMPTS draws in a row give
+    no usable numbers (numbers whose neighbourhood is all degenerate), drawing stops there and
+    the variants found so far are kept; ``wanted`` records how many were asked for."""
     count = problem.variants.count if count is None else count
     seed = problem.variants.seed if seed is None else seed
     if count == 0 or not any(is_practised(q) for q in problem.questions):
-        return Variants((), ())
+        return Variants((), (), count)
     main_problem = practised_problem(problem, problem.values)
     main_solution = solve(main_problem, exact_forms=False)
     muts = mutations(main_solution.graph)
@@ -383,11 +386,8 @@ def make_variants(problem: Problem, count: int | None = None, seed: int | None =
             variants.append(Variant(number, attempt, variant, s, practised))
             break
         else:
-            counts = ", ".join(f"{n} {REASONS[r]}" for r, n in sorted(rejected.items()))
-            raise VerificationError(f"{problem.path}: variants: no usable numbers for variant {number} in "
-                                    f"{MAX_ATTEMPTS} draws (rejected so far: {counts}); widen the ranges "
-                                    "of the variants: block or lower its count")
-    return Variants(tuple(variants), tuple((r, rejected[r]) for r in REASONS if rejected[r]))
+            break  # the page says how many of the count it has
+    return Variants(tuple(variants), tuple((r, rejected[r]) for r in REASONS if rejected[r]), count)
 
 
 def _solve(variant: Problem, number: int) -> Solution:
