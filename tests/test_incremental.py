@@ -87,7 +87,9 @@ def test_only_the_edited_problem_is_solved_again(project, tmp_path, monkeypatch)
     assert statuses(result) == {REAL: (UNCHANGED, ""), SECOND: (REGENERATED, "problem file changed")}
     base = f"handouts/002-chain-rule-and-neural-networks/{SECOND}"
     assert f"{base}.md" in result.report.written and f"{base}/network.svg" in result.report.written
-    assert all(w == f"{base}.md" or w.startswith(f"{base}/") for w in result.report.written)
+    # its page, its practice page (generator/render/practice.py) and its drawings
+    assert all(w in (f"{base}.md", f"{base}-practice.md") or w.startswith(f"{base}/")
+               for w in result.report.written)
     assert snapshot(project / "docs") == full_build_tree(tmp_path, project)
 
 
@@ -232,6 +234,9 @@ def test_progress_lines_on_a_long_run(project, capsys, monkeypatch):
 
 
 def test_no_progress_lines_on_a_short_run_without_a_terminal(project, capsys):
+    for stem in (REAL, SECOND):  # a short run: without practice variants (each is solved too)
+        path = project / "problems" / f"{stem}.yml"
+        path.write_text(path.read_text(encoding="utf-8") + "variants:\n  count: 0\n", encoding="utf-8")
     assert cli.main(["--root", str(project), "build"]) == 0
     assert "solving" not in capsys.readouterr().out
 
