@@ -103,7 +103,7 @@ def _messages(v: Variant, used: set[str]) -> str:
     s = v.solution
     g = s.graph
     sym = lambda name: whole(g, name)  # noqa: E731
-    pred, target = g.objective.inputs
+    pred, target = g.objective.inputs[:2]
     says = {
         "transpose": "This is the transpose of the gradient: the entries of "
                      + _math(r"\tilde{x}\, \delta^\top") + " instead of " + _math(r"\delta\, \tilde{x}^\top")

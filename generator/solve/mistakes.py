@@ -65,7 +65,7 @@ def walk(graph: Graph, values: Values, rules: Rules = TABLE, seed: Seed = None) 
                          else mx.Vec(name))
     if seed is None:
         loss = graph.objective
-        pred, target = loss.inputs
+        pred, target = loss.inputs[:2]
         tree = rules.losses[loss.op].gradient_matrix(mx.Vec(pred), mx.Vec(target), graph.node(pred).shape[0])
         grads[pred] = mx.evaluate(tree, env, grads)
         node = graph.node(pred)
