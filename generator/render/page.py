@@ -40,12 +40,10 @@ def render_page(solution: Solution, asset_dir: str, handout_title: str, addition
     source = (f"*{handout_title}, problem {p.section}: an addition to the site, not from a course handout.* "
               if addition else f"*Handout {p.handout} ({handout_title}), section {p.section}.* ")
     parts = [f"# {p.title}\n",
-             source + num.stated(p.significant_figures) + "
-"]
+             source + num.stated(p.significant_figures) + "\n"]
     if practice:
         parts.append(f"[Try new numbers]({practice}){{.md-button}}: the same questions on other "
-                     "numbers, checked as you type them.
-")
+                     "numbers, checked as you type them.\n")
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())
