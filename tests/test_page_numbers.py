@@ -20,7 +20,10 @@ import yaml
 from conftest import ROOT_DIR
 
 DOCS = ROOT_DIR / "docs"
-PAGES = sorted(p for p in (DOCS / "handouts").glob("*/*.md") if p.name != "index.md")
+# problem pages; practice pages (<problem>-practice.md, generator/render/practice.py) have no
+# problem file of their own and are read back by tests/browser/test_browser_practice.py
+PAGES = sorted(p for p in (DOCS / "handouts").glob("*/*.md")
+               if p.name != "index.md" and not p.name.endswith("-practice.md"))
 DECIMAL = re.compile(r"(?<![\d.^{_])-?\d+\.\d+(?![\d.])")  # a decimal, not an index or exponent
 FIGURES = re.compile(r"rounded to (\d+) significant figures")
 
