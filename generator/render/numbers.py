@@ -118,7 +118,7 @@ def number(x, figures: int) -> str:
 def is_exact(x, figures: int) -> bool:
     """Whether ``number(x, figures)`` is x itself (for an array: every entry)."""
     if isinstance(x, np.ndarray):
-        return all(is_exact(v, figures) for v in np.ravel(x))
+        return all(is_exact(v, figures) for v in np.ravel(denoised(x)))
     return _whole(x) is not None or _round(x, figures)[3]
 
 
@@ -212,8 +212,20 @@ def matrix(rows: list[list[str]]) -> str:
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 
+NOISE = 1e-12  # relative to a matrix's largest entry: a rounding error of float64, not a value
+
+
+def denoised(m: np.ndarray) -> np.ndarray:
+    """An entry below NOISE times the matrix's largest is a zero computed with rounding errors
+    (5.7e-16 from one BLAS kernel, 9.4e-16 from another): it is 0."""
+    m = np.atleast_2d(np.asarray(m, dtype=float))
+    scale = float(np.max(np.abs(m))) if m.size else 0.0
+    return np.where(np.abs(m) <= NOISE * scale, 0.0, m)
+
+
 def numeric_matrix(m: np.ndarray, figures: int) -> str:
-    return matrix([[number(v, figures) for v in row] for row in np.atleast_2d(m)])
+    """A matrix of numbers, its rounding-error zeros written 0."""
+    return matrix([[number(v, figures) for v in row] for row in denoised(m)])
 
 
 # ---------------------------------------------------------------- words around numbers

@@ -165,7 +165,7 @@ def _question(r: _SolutionOnly, pr: Practised) -> str:
     body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
     data = {"parts": [_part_data(p) for p in pr.parts],
             "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
-                          "tol": [_numbers(tolerance(x, figures)) for x in m.values]} for m in pr.mistakes]}
+                          "tol": [_numbers(tolerance(_snapped(x), figures)) for x in m.values]} for m in pr.mistakes]}
     labels = _labels(r, answer, pr)
     boxes = "".join(_boxes(q.number, i, p, label) for i, (p, label) in enumerate(zip(pr.parts, labels)))
     return (f'<div class="practice-question" data-q="{html.escape(q.number)}" markdown>\n\n'
@@ -179,9 +179,19 @@ def _question(r: _SolutionOnly, pr: Practised) -> str:
             f"{body.strip()}\n\n</details>\n\n</div>\n")
 
 
+NOISE = 1e-12  # below this a value is a zero computed with rounding errors (which depend on the BLAS)
+
+
+def _snapped(m: np.ndarray) -> np.ndarray:
+    """Zeros as zeros: a structurally zero entry can come out as 1e-16 on one CPU and 0 on another."""
+    m = np.atleast_2d(np.asarray(m, dtype=float))
+    return np.where(np.abs(m) < NOISE, 0.0, m)
+
+
 def _numbers(m: np.ndarray) -> list:
-    # 12 significant digits: plenty for a comparison at the page's rounding, and no float noise
-    return [[float(f"{x:.12g}") for x in row] for row in np.atleast_2d(m)]
+    # 9 significant digits: plenty for a comparison at the page's rounding (at most 6), and far
+    # above float noise (1e-16 relative), so no kernel changes a digit (at 12 one did)
+    return [[float(f"{x:.9g}") for x in row] for row in _snapped(m)]
 
 
 def _part_data(p: Part) -> dict:
