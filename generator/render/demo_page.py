@@ -10,7 +10,7 @@ from . import numbers as num
 from .page import _indent
 from .plot import line_chart
 from .markdown import display_blocks
-from .site import question_heading
+from .site import question_heading, solution_fold
 
 PLOT_SVG = "operations.svg"
 LABELS = {  # demo -> (size symbol, naive method, what is counted)
@@ -29,7 +29,7 @@ def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> 
     for q in p.questions:
         head = f"{question_heading(q.number, q.text)}\n\n{q.text.strip()}\n"
         body = _demo(result, asset_dir) if q.ask == "demo" else q.answer.strip() + "\n"
-        parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+        parts.append(head + f"\n{solution_fold(q.number)}\n" + _indent(body) + "\n")
     return display_blocks("\n".join(parts))
 
 

@@ -59,6 +59,12 @@ def question_heading(number: str, text: str) -> str:
     return f'## Question {number} {{#{anchor(number)} data-toc-label="{label}"}}'
 
 
+def solution_fold(number: str) -> str:
+    """The folded admonition holding a question's solution; its summary names the question, so
+    a screen reader's list of toggles reads "Solution to Question 3.2.5", not "Solution" 17 times."""
+    return f'??? success "Solution to Question {number}"'
+
+
 def handout_dir(handout: Handout) -> str:
     """The folder of a handout's pages, relative to docs/."""
     return f"handouts/{handout.slug}"

@@ -179,6 +179,7 @@ GRAPHS_JS = """async () => {
   const inline = [...content.querySelectorAll('svg')].filter(s =>
       !s.closest('.katex, .md-content__button, .headerlink, .md-icon, .twemoji')
       && !(s.parentElement && s.parentElement.closest('svg')));
+  imgs.forEach(i => { i.loading = 'eager'; });  // drawings load lazily (hooks/pages_hook.py)
   await Promise.all(imgs.map(i => i.complete ? null
       : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
   return [...imgs, ...inline].map(g => {
