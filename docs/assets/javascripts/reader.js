@@ -52,4 +52,38 @@
   document.addEventListener("toggle", later, true);  // a solution opened or closed
   if (typeof window.document$ !== "undefined") window.document$.subscribe(later);
   window.__readerMarkScrollables = mark;  // for the browser tests: mark now
+
+  // On paper nothing scrolls: a formula wider than the printed column is scaled down
+  // to fit it while printing (browsers fire beforeprint; `make pdf` calls this itself).
+  function fitForPrint() {
+    var all = document.querySelectorAll(".md-typeset .arithmatex");
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i], math = el.querySelector(".katex");
+      if (!math) continue;
+      el.style.fontSize = "";
+      var room, width;
+      if (el.tagName === "DIV") {  // display math: its content may overflow its own box
+        room = el.clientWidth;
+        width = el.scrollWidth;
+      } else {  // inline math: it must end before the right edge of its paragraph
+        var box = el.closest("p, li, td, th, div, figcaption") || el.parentElement;
+        room = box.getBoundingClientRect().right - math.getBoundingClientRect().left;
+        width = math.getBoundingClientRect().width;
+      }
+      if (width > 0 && width > room + 0.5) {
+        el.style.fontSize = Math.floor(1000 * room / width) / 10 + "%";
+        el.setAttribute("data-fit", "print");
+      }
+    }
+  }
+  function unfit() {
+    var all = document.querySelectorAll('.md-typeset .arithmatex[data-fit="print"]');
+    for (var i = 0; i < all.length; i++) {
+      all[i].style.fontSize = "";
+      all[i].removeAttribute("data-fit");
+    }
+  }
+  window.addEventListener("beforeprint", fitForPrint);
+  window.addEventListener("afterprint", unfit);
+  window.__readerFitForPrint = fitForPrint;
 })();
