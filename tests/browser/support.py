@@ -47,8 +47,11 @@ def html_pages() -> list[str]:
 
 PAGES = html_pages()
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
+# A handout's print pages (questions.html, answers.html; generator/render/print_pages.py) sit
+# beside its problem pages but are not problem pages.
+PRINT_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/(questions|answers)\.html", p)]
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
-                 and not p.endswith("/index.html")]
+                 and not p.endswith("/index.html") and p not in PRINT_PAGES]
 
 
 def main_problem_page() -> str | None:
