@@ -42,9 +42,12 @@ def on_config(config):
 
 def on_post_page(output: str, page, config) -> str:
     output = _with_drawings_described(output, page.file.dest_uri)
-    if page.file.src_uri == "404.md" or page.file.dest_uri == "404.html":
-        output = _relative_404(output)
-    return output
+    return _relative_404(output) if page.file.dest_uri == "404.html" else output
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    """The theme's 404.html (rendered as a template, not a page, when docs/ has no 404.md)."""
+    return _relative_404(output) if template_name == "404.html" else output
 
 
 def _with_drawings_described(output: str, dest_uri: str) -> str:
@@ -122,7 +125,7 @@ def _plain(fragment: str) -> str:
 
 def _relative_404(output: str) -> str:
     output = ROOTED.sub(r"\1", output)
-    output = output.replace('"base": "/"', '"base": "."')
+    output = output.replace('"base": "/"', '"base": "."').replace('"search": "/', '"search": "')
     return output.replace("<head>", "<head>\n" + BASE_ON_SERVER, 1)
 
 
