@@ -67,8 +67,9 @@ test: site
 serve: setup
 	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
 
-# Benchmarks: build, page load, engine at scale; a table, and .bench/results.json (git-ignored).
-bench: setup
+# Benchmarks: build, page load (desktop, and on a phone profile: the built site/), engine at scale;
+# a table, and .bench/results.json (git-ignored).
+bench: site
 	$(PY) -m benchmarks.bench
 
 # Print pages to PDF: each handout's question sheet and answer key (site pages linked from the
