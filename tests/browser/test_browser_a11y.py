@@ -121,3 +121,29 @@ def test_the_skip_link_reaches_the_first_question_in_two_tabs(open_page):
     top = page.evaluate(f"() => document.getElementById('{first}').getBoundingClientRect().top")
     assert 0 <= top < 200, f"the first question is not at the top after the skip: {top}"
     assert_none(tracker.problems())
+
+
+IMG = re.compile(r"<img\b[^>]*>")
+
+
+@pytest.mark.parametrize("path", [p for p in PROBLEM_PAGES if "<img" in source(p)])
+def test_drawings_carry_a_title_and_a_description(path):
+    """Besides its alt text: a title and a description on the <img> (the figure's caption, by
+    aria-describedby, or the alt text), and <title> and <desc> in the SVG file itself."""
+    from .support import SITE
+
+    problems = []
+    text = source(path)
+    for img in IMG.findall(text):
+        src = re.search(r'src="([^"]+\.svg)"', img)
+        if not src:
+            continue
+        if not re.search(r'\salt="[^"]+"', img) or not re.search(r'\stitle="[^"]+"', img):
+            problems.append(f"{src.group(1)}: no alt or no title")
+        described = re.search(r'aria-describedby="([^"]+)"', img)
+        if described and f'id="{described.group(1)}"' not in text:
+            problems.append(f"{src.group(1)}: described by a missing element #{described.group(1)}")
+        svg = (SITE / path).parent.joinpath(src.group(1)).read_text(encoding="utf-8")[:4000]
+        if not re.search(r"<svg\b[^>]*>\s*<title>[^<]+</title>\s*<desc>[^<]+</desc>", svg):
+            problems.append(f"{src.group(1)}: the SVG has no <title> and <desc> first")
+    assert_none(problems, path)
