@@ -45,11 +45,16 @@ def html_pages() -> list[str]:
     return pages
 
 
-PAGES = html_pages()
+# A handout's answer key (answers.html, generator/render/print_pages.py) is its worked pages'
+# content once more, solutions unfolded: up to 31,000 DOM nodes. The page-by-page checks (load,
+# math, axe, phone) run on the worked pages that content comes from, and on the question
+# sheets; the answer keys have tests of their own (test_browser_print.py: printed, measured).
+ANSWER_KEYS = [p for p in html_pages() if re.fullmatch(r"handouts/[^/]+/answers\.html", p)]
+PAGES = [p for p in html_pages() if p not in ANSWER_KEYS]
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
 # A handout's print pages (questions.html, answers.html; generator/render/print_pages.py) sit
 # beside its problem pages but are not problem pages.
-PRINT_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/(questions|answers)\.html", p)]
+PRINT_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/questions\.html", p)] + ANSWER_KEYS
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
                  and not p.endswith("/index.html") and p not in PRINT_PAGES]
 
