@@ -33,36 +33,46 @@ PREPARE_JS = """async () => {
 }"""
 
 
-def print_handouts(site: Path, out: Path, only: list[str] | None = None) -> list[Path]:
+def print_handouts(site: Path, out: Path, only: list[str] | None = None, browser=None) -> list[Path]:
     """Print the question sheet and answer key of every handout in ``site`` (or of the handouts
-    named in ``only``); the PDFs' paths."""
-    from playwright.sync_api import sync_playwright
-
+    named in ``only``) with ``browser`` (a Playwright Chromium; by default one started here);
+    the PDFs' paths."""
     sheets = sorted(p for name in SHEETS for p in site.glob(f"handouts/*/{name}")
                     if only is None or p.parent.name in only)
     if not sheets:
         raise SystemExit(f"error: no handouts/*/questions.html in {site}: run `make site` first")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    if browser is not None:
+        return _print(browser, sheets, out)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=["--no-sandbox"])
         try:
-            page = browser.new_page(color_scheme="light")
-            for sheet in sheets:
-                page.goto(sheet.resolve().as_uri(), wait_until="load")
-                page.emulate_media(media="print")
-                missing = page.evaluate(PREPARE_JS)
-                if missing:
-                    raise SystemExit(f"error: {sheet}: drawings that did not load: {missing}")
-                target = out / f"{sheet.parent.name}-{SHEETS[sheet.name]}.pdf"
-                page.pdf(path=str(target), format="A4", margin=MARGIN, print_background=True,
-                         display_header_footer=True, header_template="<div></div>",
-                         footer_template=FOOTER)
-                written.append(target)
-                print(f"wrote {target}")
+            return _print(browser, sheets, out)
         finally:
             browser.close()
+
+
+def _print(browser, sheets: list[Path], out: Path) -> list[Path]:
+    written = []
+    page = browser.new_page(color_scheme="light")
+    try:
+        for sheet in sheets:
+            page.goto(sheet.resolve().as_uri(), wait_until="load")
+            page.emulate_media(media="print")
+            missing = page.evaluate(PREPARE_JS)
+            if missing:
+                raise SystemExit(f"error: {sheet}: drawings that did not load: {missing}")
+            target = out / f"{sheet.parent.name}-{SHEETS[sheet.name]}.pdf"
+            page.pdf(path=str(target), format="A4", margin=MARGIN, print_background=True,
+                     display_header_footer=True, header_template="<div></div>",
+                     footer_template=FOOTER)
+            written.append(target)
+            print(f"wrote {target}")
+    finally:
+        page.close()
     return written
 
 

@@ -87,7 +87,9 @@ def test_only_the_edited_problem_is_solved_again(project, tmp_path, monkeypatch)
     assert statuses(result) == {REAL: (UNCHANGED, ""), SECOND: (REGENERATED, "problem file changed")}
     base = f"handouts/002-chain-rule-and-neural-networks/{SECOND}"
     assert f"{base}.md" in result.report.written and f"{base}/network.svg" in result.report.written
-    assert all(w == f"{base}.md" or w.startswith(f"{base}/") for w in result.report.written)
+    # and the handout's print pages, made from its problem pages (render/print_pages.py)
+    prints = {f"handouts/002-chain-rule-and-neural-networks/{p}" for p in ("questions.md", "answers.md")}
+    assert all(w == f"{base}.md" or w.startswith(f"{base}/") or w in prints for w in result.report.written)
     assert snapshot(project / "docs") == full_build_tree(tmp_path, project)
 
 

@@ -32,9 +32,9 @@ def test_every_handout_with_problems_has_print_pages_linked_from_its_index():
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory):
+def pdfs(browser, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf")
-    print_pdf.print_handouts(SITE, out, only=PRINTED)
+    print_pdf.print_handouts(SITE, out, only=PRINTED, browser=browser)
     return out
 
 
