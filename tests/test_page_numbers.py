@@ -20,7 +20,9 @@ import yaml
 from conftest import ROOT_DIR
 
 DOCS = ROOT_DIR / "docs"
-PAGES = sorted(p for p in (DOCS / "handouts").glob("*/*.md") if p.name != "index.md")
+# problem pages: not a handout's index nor its print pages (render/print_pages.py)
+PAGES = sorted(p for p in (DOCS / "handouts").glob("*/*.md")
+               if p.name not in {"index.md", "questions.md", "answers.md"})
 DECIMAL = re.compile(r"(?<![\d.^{_])-?\d+\.\d+(?![\d.])")  # a decimal, not an index or exponent
 FIGURES = re.compile(r"rounded to (\d+) significant figures")
 
