@@ -68,13 +68,14 @@ DERIVATIVES = {H000 + "000-derivatives-of-simple-functions.html", H001 + "001-de
 SUM_OF_SIGMOIDS = {H000 + "000-sum-of-activations.html", H001 + "001-sum-of-activations.html"}
 NETWORKS_ARE_FUN = {H002 + "002-neural-networks-are-fun.html"}
 AUTHORS = "writing-a-problem.html"
+LOGISTIC_REGRESSION = {"handouts/extra-beyond-the-handouts/extra-logistic-regression.html"}
 
 # (what a student types, the pages the first result may be on, a page that must be listed too).
 # Math is searched as it reads (σ′, W2,1,1), and by synonyms (logistic, gradient, rectifier).
 STUDENT_QUERIES = [
     ("sigmoid derivative", DERIVATIVES | SUM_OF_SIGMOIDS, H000 + "000-derivatives-of-simple-functions.html"),
     ("σ′", DERIVATIVES | SUM_OF_SIGMOIDS, None),
-    ("logistic", DERIVATIVES | SUM_OF_SIGMOIDS, None),
+    ("logistic", DERIVATIVES | SUM_OF_SIGMOIDS | LOGISTIC_REGRESSION, None),
     ("tanh", {H000 + "000-two-layer-cost.html", H001 + "001-two-layer-cost.html"} | DERIVATIVES,
      H000 + "000-derivatives-of-simple-functions.html"),
     ("W2,1,1", NETWORKS_ARE_FUN, None),
@@ -89,7 +90,7 @@ STUDENT_QUERIES = [
     ("quotient rule", {H002 + "002-chain-rule-is-all-you-need.html"}, None),
     ("delta", {H004 + "004-delta-recursion.html"}, None),
     ("exponential blow-up", {H004 + "004-exponential-blowup.html"}, None),
-    ("cross entropy", NETWORKS_ARE_FUN, None),
+    ("cross entropy", NETWORKS_ARE_FUN | LOGISTIC_REGRESSION, None),
     ("computation graph", {"graph-legend.html"}, None),
     ("bias", {"notation.html"} | NETWORKS_ARE_FUN | {H003 + "003-batch.html", H003 + "003-single-sample.html"}, None),
 ]
