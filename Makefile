@@ -42,9 +42,9 @@ IFW_STAMP   := $(IFW_DIR)/.installed
 # `make bench` add chromium (browser tests, page-load timing). Target-specific values also
 # apply to the targets' prerequisites.
 SYSTEM_PKGS := graphviz fonts-liberation2 nodejs npm
-test bench: SYSTEM_PKGS += chromium
+test bench pdf: SYSTEM_PKGS += chromium
 
-.PHONY: site test serve bench clean setup system
+.PHONY: site test serve bench pdf clean setup system
 
 # --- Targets -----------------------------------------------------------------
 
@@ -67,12 +67,18 @@ test: site
 serve: setup
 	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
 
-# Benchmarks: build, page load, engine at scale; a table, and .bench/results.json (git-ignored).
-bench: setup
+# Benchmarks: build, page load (desktop, and on a phone profile: the built site/), engine at scale;
+# a table, and .bench/results.json (git-ignored).
+bench: site
 	$(PY) -m benchmarks.bench
 
+# Print pages to PDF: each handout's question sheet and answer key (site pages linked from the
+# handout's index), printed by the headless Chromium; pdf/<handout>-questions.pdf, -answers.pdf.
+pdf: site
+	$(PY) scripts/print_pdf.py site pdf
+
 clean:
-	rm -rf site $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) $(IFW_DIR) *.egg-info
+	rm -rf site pdf $(VENV) $(STAMPS) vendor/node_modules $(KATEX_DIR) $(IFW_DIR) *.egg-info
 
 # --- Set-up (idempotent; stamp files make the second run cheap) ----------------
 

@@ -301,6 +301,16 @@ def bench_page(repeats: int) -> dict[str, Any]:
         return {"error": f"{type(err).__name__}: {err}"}
 
 
+def bench_phone_profile(repeats: int) -> dict[str, Any]:
+    """Page load at 390 px with a 4x slower CPU (benchmarks/bench_phone.py), on the built site/
+    (`make bench` builds it first); a failure is reported, not fatal."""
+    try:
+        from .bench_phone import bench_phone
+        return bench_phone(REPO / "site", repeats)
+    except Exception as err:  # noqa: BLE001 - the rest of the bench still runs
+        return {"error": f"{type(err).__name__}: {err}"}
+
+
 def _edit_one_weight(text: str, new_value: str | None = None) -> tuple[str, str, str]:
     """Change the first number of the first row of W1 (a text edit of one number)."""
     m = re.search(r"(^\s*W1:\s*\n\s*-\s*\[\s*)(-?\d+)", text, re.M)
@@ -625,6 +635,13 @@ def print_report(results: dict[str, Any], checks: list[dict[str, Any]]) -> None:
             print(f"Page load: not measured ({p['error']})")
         else:
             print_page_load(p)
+    phone = results.get("phone")
+    if phone:
+        if "error" in phone:
+            print(f"Page load on a phone profile: not measured ({phone['error']})")
+        else:
+            from .bench_phone import print_phone
+            print_phone(phone)
     if e:
         print()
         print("Engine: solve = forward + backward + finite-difference verification")
@@ -684,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_page:
         print("Page load ...", flush=True)
         results["page_load"] = bench_page(repeats)
+        print("Page load on a phone profile ...", flush=True)
+        results["phone"] = bench_phone_profile(repeats)
     if not args.skip_engine:
         print("Engine ...", flush=True)
         results["engine"] = bench_engine(sizes, [1, 64], repeats, args.yaml_max)

@@ -20,6 +20,7 @@ from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
 from .problem.spec import Handout, Problem
+from .render.print_pages import render_print_pages
 from .render.site import handout_dir, nav, render_handout, render_home
 
 # statuses of one problem in a build
@@ -152,6 +153,7 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
     for status, cached in outcome:
         files.update(cached if cached is not None else rendered[status.stem])
         result.problems.append(status)
+    files.update(render_print_pages(handouts, files))  # question sheets and answer keys
     # 3. write: changed files only, atomically; then remember what was built
     if write:
         result.report = write_tree(paths.docs, files)

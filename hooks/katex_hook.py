@@ -12,8 +12,12 @@ environment variable MATH_RENDER:
 - ``browser``: the site as mkdocs.yml describes it; docs/assets/javascripts/katex-init.js runs
   KaTeX's auto-render in the reader's browser.
 
-The search plugin indexes a page before on_post_page, so search keeps indexing the TeX source.
-Only the standard library and mkdocs are imported here.
+The search plugin indexes a page (at on_page_context) before on_post_page. So that search finds
+math by what a reader types, on_page_content hands it the page with each formula as readable
+text (KaTeX's MathML as plain text: ``σ′(z) = σ(z)(1 − σ(z))``, ``W2,1,1``) and synonyms
+(hooks/search_text.py), and a late on_page_context puts the page's HTML back before the theme
+renders it. Under MATH_RENDER=browser the index keeps the TeX. Only the standard library, mkdocs
+and hooks/search_text.py are imported here.
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+try:  # imported as hooks.katex_hook (tests), or loaded by mkdocs with hooks/ on sys.path
+    from hooks.search_text import readable_math, with_synonyms
+except ImportError:
+    from search_text import readable_math, with_synonyms
 
 ROOT = Path(__file__).resolve().parent.parent  # the project folder (holds vendor/, scripts/)
 KATEX_DIR = ROOT / "vendor" / "node_modules" / "katex"
@@ -47,6 +57,7 @@ NODE_FIX = "sudo apt-get install -y nodejs"
 FORMULA = re.compile(r'(<(span|div)\b[^>]*\bclass="arithmatex\b[^"]*"[^>]*>)(.*?)(</\2>)', re.S)
 DELIMITERS = {"\\(": ("\\)", False), "\\[": ("\\]", True)}  # left -> (right, display mode)
 SHOWN_CHARS = 200  # of a formula in an error message
+NAVIGATION_BOOST = 0.3  # search rank of the home and handout index pages (worked pages: 1)
 
 log = logging.getLogger("mkdocs.hooks.katex")
 
@@ -233,6 +244,7 @@ class _Build:
     cache: FormulaCache | None = None  # None under MATH_RENDER=browser
     renderer: KatexRenderer = field(default_factory=KatexRenderer)
     errors: list[str] = field(default_factory=list)  # every formula KaTeX could not render
+    content: dict[str, str] = field(default_factory=dict)  # page -> its HTML, while search indexes
 
 
 # mkdocs loads this file again for each build's config, so the state of a build lives here.
@@ -248,6 +260,33 @@ def on_config(config):
         config.extra_javascript = [s for s in config.extra_javascript
                                    if str(s) not in BROWSER_SCRIPTS]
     return config
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    """The page as the search plugin will index it: formulas as readable text, and synonyms
+    (the page's own HTML is put back by on_page_context, after the search plugin's)."""
+    if _build is None or _build.mode != "build":
+        return content
+    try:
+        formulas = find_formulas(content)
+    except ValueError:
+        return content  # on_post_page reports it
+    results = _build.cache.render(formulas, _build.renderer) if formulas else []
+    texts = [html.escape(readable_math(r["html"]) if "html" in r else f.tex, quote=False)
+             for f, r in zip(formulas, results, strict=True)]
+    _build.content[page.file.src_uri] = content
+    if page.file.src_uri == "index.md" or page.file.src_uri.endswith("/index.md"):
+        # lists of links: a worked page using the words ranks above the list that links to it
+        page.meta.setdefault("search", {}).setdefault("boost", NAVIGATION_BOOST)
+    return with_synonyms(replace_formulas(content, formulas, texts))
+
+
+@event_priority(-100)  # after the search plugin (priority 0) has indexed the page
+def on_page_context(context, page, config, nav):
+    """Put back the page's HTML that on_page_content replaced for the search index."""
+    if _build is not None and page.file.src_uri in _build.content:
+        page.content = _build.content.pop(page.file.src_uri)
+    return context
 
 
 def on_post_page(output: str, page, config) -> str:

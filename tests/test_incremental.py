@@ -87,8 +87,10 @@ def test_only_the_edited_problem_is_solved_again(project, tmp_path, monkeypatch)
     assert statuses(result) == {REAL: (UNCHANGED, ""), SECOND: (REGENERATED, "problem file changed")}
     base = f"handouts/002-chain-rule-and-neural-networks/{SECOND}"
     assert f"{base}.md" in result.report.written and f"{base}/network.svg" in result.report.written
-    # its page, its practice page (generator/render/practice.py) and its drawings
-    assert all(w in (f"{base}.md", f"{base}-practice.md") or w.startswith(f"{base}/")
+    # its page, its practice page (render/practice.py), its drawings, and the handout's print
+    # pages, made from its problem pages (render/print_pages.py)
+    prints = {f"handouts/002-chain-rule-and-neural-networks/{p}" for p in ("questions.md", "answers.md")}
+    assert all(w in (f"{base}.md", f"{base}-practice.md") or w.startswith(f"{base}/") or w in prints
                for w in result.report.written)
     assert snapshot(project / "docs") == full_build_tree(tmp_path, project)
 

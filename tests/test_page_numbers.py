@@ -20,10 +20,11 @@ import yaml
 from conftest import ROOT_DIR
 
 DOCS = ROOT_DIR / "docs"
-# problem pages; practice pages (<problem>-practice.md, generator/render/practice.py) have no
-# problem file of their own and are read back by tests/browser/test_browser_practice.py
+# problem pages: not a handout's index nor its print pages (render/print_pages.py); practice pages
+# (<problem>-practice.md, render/practice.py) have no problem file of their own and are read back
+# by tests/browser/test_browser_practice.py
 PAGES = sorted(p for p in (DOCS / "handouts").glob("*/*.md")
-               if p.name != "index.md" and not p.name.endswith("-practice.md"))
+               if p.name not in {"index.md", "questions.md", "answers.md"} and not p.name.endswith("-practice.md"))
 DECIMAL = re.compile(r"(?<![\d.^{_])-?\d+\.\d+(?![\d.])")  # a decimal, not an index or exponent
 FIGURES = re.compile(r"rounded to (\d+) significant figures")
 

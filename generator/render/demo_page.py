@@ -11,7 +11,7 @@ from . import numbers as num
 from .page import _indent
 from .plot import line_chart
 from .markdown import display_blocks
-from .site import question_heading
+from .site import question_heading, solution_fold
 
 PLOT_SVG = "operations.svg"
 LABELS = {  # demo -> (size symbol, naive method, what is counted)
@@ -31,7 +31,7 @@ def render_demo_page(result: DemoResult, asset_dir: str, handout_title: str) -> 
         head = f"{question_heading(q.number, q.text)}\n{claim_boxes.addition_label(q)}\n{q.text.strip()}\n"
         body = (_demo(result, asset_dir) if q.ask == "demo" else
                 _growth_claims(result, q) if q.ask == "claims" else q.answer.strip() + "\n")
-        parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+        parts.append(head + f"\n{solution_fold(q.number)}\n" + _indent(body) + "\n")
     return display_blocks("\n".join(parts))
 
 

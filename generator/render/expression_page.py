@@ -15,7 +15,7 @@ from ..solve.expression import (ChainRule, Claims, Derivative, ExpressionSolutio
 from . import claims as claim_boxes
 from . import numbers as num
 from .markdown import display_blocks
-from .site import anchor, question_heading
+from .site import anchor, question_heading, solution_fold
 from .symbols import fill
 from .page import _display, _indent, tolerance
 
@@ -38,7 +38,7 @@ def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
-        parts.append(head + '\n??? success "Solution"\n' + _indent(body) + "\n")
+        parts.append(head + f"\n{solution_fold(q.number)}\n" + _indent(body) + "\n")
     if r.notes:
         parts.append("\n".join(r.notes) + "\n")
     return display_blocks("\n".join(parts))

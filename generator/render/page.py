@@ -20,7 +20,7 @@ from .backward import CHECK_MARK, BackwardWriter
 from .index_latex import index_latex, numbers_latex, value_table
 from . import numbers as num
 from .markdown import display_blocks
-from .site import anchor, question_heading
+from .site import anchor, question_heading, solution_fold
 from .symbols import entry, fill, partial, whole
 
 NETWORK_SVG = dot.NETWORK_SVG
@@ -305,7 +305,7 @@ class _Renderer:
         if q.note:
             head += f"\n*Note: {q.note.strip()}*\n"
         body = getattr(self, f"_{type(answer).__name__.lower()}")(q, answer)
-        return head + '\n??? success "Solution"\n' + _indent(body) + "\n"
+        return head + f"\n{solution_fold(q.number)}\n" + _indent(body) + "\n"
 
     def _check_line(self, c: fd.Check) -> str:
         """The check of one printed derivative, as a bound (never the measured error)."""

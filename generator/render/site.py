@@ -59,6 +59,16 @@ def question_heading(number: str, text: str) -> str:
     return f'## Question {number} {{#{anchor(number)} data-toc-label="{label}"}}'
 
 
+QUESTION_SHEET = "questions.md"  # a handout's print pages (render/print_pages.py), beside its index
+ANSWER_KEY = "answers.md"
+
+
+def solution_fold(number: str) -> str:
+    """The folded admonition holding a question's solution; its summary names the question, so
+    a screen reader's list of toggles reads "Solution to Question 3.2.5", not "Solution" 17 times."""
+    return f'??? success "Solution to Question {number}"'
+
+
 def handout_dir(handout: Handout) -> str:
     """The folder of a handout's pages, relative to docs/."""
     return f"handouts/{handout.slug}"
@@ -95,6 +105,10 @@ def render_handout(h: Handout) -> str:
     parts = [f"# {heading(h)}\n", f"{h.summary}\n", source]
     if not h.problems:
         parts.append("*No worked problems yet.*\n")
+    else:
+        parts.append(f"To print: the [question sheet]({QUESTION_SHEET}) (every question, with this "
+                     f"site's numbers, no solutions) and the [answer key]({ANSWER_KEY}) (every "
+                     f"solution).\n")
     for p in h.problems:
         parts.append(f"## [{p.title}]({p.slug}.md)\n\nSection {p.section}.\n")
         parts.append("\n".join(

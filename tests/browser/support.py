@@ -49,10 +49,18 @@ def html_pages() -> list[str]:
 # by test_browser_practice.py; most of each is hidden (one variant shown), so the checks that go
 # through every page leave them out.
 PRACTICE_PAGES = [p for p in html_pages() if p.endswith("-practice.html")]
-PAGES = [p for p in html_pages() if p not in PRACTICE_PAGES]
+# A handout's answer key (answers.html, generator/render/print_pages.py) is its worked pages'
+# content once more, solutions unfolded: up to 31,000 DOM nodes. The page-by-page checks (load,
+# math, axe, phone) run on the worked pages that content comes from, and on the question
+# sheets; the answer keys have tests of their own (test_browser_print.py: printed, measured).
+ANSWER_KEYS = [p for p in html_pages() if re.fullmatch(r"handouts/[^/]+/answers\.html", p)]
+PAGES = [p for p in html_pages() if p not in ANSWER_KEYS and p not in PRACTICE_PAGES]
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
+# A handout's print pages (questions.html, answers.html; generator/render/print_pages.py) sit
+# beside its problem pages but are not problem pages.
+PRINT_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/questions\.html", p)] + ANSWER_KEYS
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
-                 and not p.endswith("/index.html")]
+                 and not p.endswith("/index.html") and p not in PRINT_PAGES]
 
 
 def main_problem_page() -> str | None:
@@ -183,6 +191,7 @@ GRAPHS_JS = """async () => {
   const inline = [...content.querySelectorAll('svg')].filter(s =>
       !s.closest('.katex, .md-content__button, .headerlink, .md-icon, .twemoji')
       && !(s.parentElement && s.parentElement.closest('svg')));
+  imgs.forEach(i => { i.loading = 'eager'; });  // drawings load lazily (hooks/pages_hook.py)
   await Promise.all(imgs.map(i => i.complete ? null
       : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
   return [...imgs, ...inline].map(g => {
