@@ -31,7 +31,9 @@ MAX_UNITS = 4096  # widest layer a problem file may declare
 MAX_LAYERS = 32
 MAX_BATCH = 1024
 MAX_PARAMETERS = 100_000  # weights and biases: a page is verified and built in about a second
-MAX_ACTIVATIONS = 262_144  # units of all layers times samples: the forward pass's size
+MAX_ACTIVATIONS = 16_384  # units of all layers times samples: the size of one forward pass
+MAX_QUESTIONS = 100  # each may run its own finite-difference check
+MAX_ITEMS = 50  # claims of one question, samples, forms, definitions
 
 TOP_KEYS = {
     "kind": "network (the default) or expression",
@@ -132,6 +134,13 @@ class Checker:
             self.fail(path, f"expected true or false; got {_describe(value)}")
             return False
         return value
+
+    def at_most(self, items: list, path: str, limit: int, what: str) -> list:
+        """``items``, or [] (with an issue) when there are more than ``limit``."""
+        if len(items) > limit:
+            self.fail(path, f"expected at most {limit} {what}; got {len(items)}")
+            return []
+        return items
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -510,6 +519,9 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
     if not isinstance(raw, list) or not raw:
         c.fail("questions", f"expected a list of questions; got {_describe(raw)}")
         return ()
+    if len(raw) > MAX_QUESTIONS:
+        c.fail("questions", f"expected at most {MAX_QUESTIONS} questions; got {len(raw)}")
+        return ()
     out: list[Question] = []
     numbers: set[str] = set()
     for i, item in enumerate(raw):
@@ -632,7 +644,7 @@ def _matrix_claims(c: Checker, raw: Any, path: str, net: Network, rate: Fraction
         return ()
     names = [n for n in _order(net)]
     out = []
-    for i, item in enumerate(raw):
+    for i, item in enumerate(c.at_most(raw, path, MAX_ITEMS, "claims")):
         p = f"{path}[{i}]"
         d = c.mapping(item, p, CLAIM_KEYS)
         if not d:
