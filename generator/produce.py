@@ -5,6 +5,9 @@ the renderers or Graphviz."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from .errors import VerificationError
 from .problem.spec import DemoProblem, ExpressionProblem, Handout, Problem
 from .render import dot
 from .render.demo_page import PLOT_SVG as DEMO_PLOT_SVG
@@ -28,10 +31,18 @@ def produce(h: Handout, problem: Problem) -> dict[str, bytes]:
 
 
 def solve_problem(problem: Problem | ExpressionProblem) -> Solution | ExpressionSolution:
-    """Solve and verify one problem of either kind."""
-    if isinstance(problem, DemoProblem):
-        return run_demo(problem)
-    return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
+    """Solve and verify one problem of any kind (an overflow raises VerificationError naming it)."""
+    try:
+        # an inf or nan is reported by the solvers' own checks, by name; numpy need not warn
+        with np.errstate(over="ignore", invalid="ignore"):
+            if isinstance(problem, DemoProblem):
+                return run_demo(problem)
+            return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
+    except OverflowError as err:  # Python floats raise where numpy would give inf
+        field_path = "point" if isinstance(problem, ExpressionProblem) else "values"
+        raise VerificationError(f"{problem.where(field_path)}: a value overflows float64 (beyond 1.8e308; "
+                                f"{err}) at the point or a sample; choose smaller numbers; "
+                                f"no page written") from None
 
 
 def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:

@@ -271,7 +271,7 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
     variants = _variants(c, top.get("variants", {}), values)
     if c.issues or network is None:
         return None, c.issues
-    problem = Problem(path=file, slug=slug, title=title, handout=handout, section=section,
+    problem = Problem(path=file, lines=lines, slug=slug, title=title, handout=handout, section=section,
                       intro=intro, network=network, values=values, learning_rate=rate,
                       significant_figures=figures, symbols=symbols, questions=questions,
                       weight_notation=notation, vectors=vectors, step_notation=step_notation,

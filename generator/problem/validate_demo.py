@@ -60,7 +60,7 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
     figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
     if c.issues:
         return None, c.issues
-    return DemoProblem(path=file, slug=slug, title=title, handout=handout,
+    return DemoProblem(path=file, lines=lines, slug=slug, title=title, handout=handout,
                        section=c.text(top.get("section", ""), "section", default=""),
                        intro=c.text(top.get("intro", ""), "intro", default=""), demo=demo, sizes=sizes,
                        significant_figures=figures, questions=tuple(questions)), []

@@ -102,7 +102,7 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
     if c.issues:
         return None, c.issues
     return ExpressionProblem(
-        path=file, slug=slug, title=title, handout=handout,
+        path=file, lines=lines, slug=slug, title=title, handout=handout,
         section=c.text(top.get("section", ""), "section", default=""),
         intro=c.text(top.get("intro", ""), "intro", default=""),
         variables=tuple(variables), functions=tuple(functions), definitions=tuple(definitions),

@@ -194,6 +194,7 @@ def solve(problem: Problem, exact_forms: bool = True) -> Solution:
     values = forward(graph, leaves)
     _not_saturated(problem, graph, values)
     grads = backward(graph, values)
+    _check_finite(problem, graph, values, grads)
     exact_values = forward_exact(graph, problem.values) if exact_forms and is_small(graph) else None
     if exact_values is not None:
         _cross_check_exact(problem, values, exact_values)
@@ -227,6 +228,24 @@ def _not_saturated(problem: Problem, graph: Graph, values: Values) -> None:
             f"{float(values[pred][i, k])!r}, within {loss.clip:g} of 0 or 1: the output saturates, and the "
             f"loss's log would be clipped (its derivative wrong there); make the pre-activations "
             f"of the last layer smaller in size (smaller weights or inputs); no page written")
+
+
+def _check_finite(problem: Problem, graph: Graph, values: Values, grads: Values) -> None:
+    """Stop, naming the overflow, when float64 cannot hold a value or a gradient (else every
+    check would fail as "nan vs nan")."""
+    for kind, table in (("value", values), ("gradient", grads)):
+        for node in graph.nodes:
+            m = table.get(node.name)
+            if m is None or np.all(np.isfinite(m)):
+                continue
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(m))[0])
+            entry = entry_text(graph, problem, node.name, index)
+            what = entry if kind == "value" else f"dJ/d{entry}"
+            layer = next((l for l in problem.network.layers if node.name in (l.pre, l.post, l.weight, l.bias)), None)
+            field_path = f"values.{layer.weight}" if layer is not None else "values"
+            raise VerificationError(f"{problem.where(field_path)}: the {kind} {what} overflows float64 "
+                                    f"(it is {m[index]}; float64 holds up to 1.8e308); use smaller numbers; "
+                                    f"no page written")
 
 
 def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues) -> None:
