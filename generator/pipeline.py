@@ -62,6 +62,7 @@ class BuildResult:
     problems: list[ProblemResult] = field(default_factory=list)
     report: WriteReport | None = None  # None when nothing was written (check)
     seconds: float = 0.0
+    files: dict[str, bytes] = field(default_factory=dict)  # every generated file, by path under docs/
 
     @property
     def count(self) -> int:
@@ -97,8 +98,10 @@ def default_jobs() -> int:
 
 
 def run(root: Path, strict: bool = True, write: bool = True, force: bool = False,
-        progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+        progress: Progress | None = None, jobs: int | None = None, docs: Path | None = None) -> BuildResult:
     """Validate everything, solve what changed, render, and (unless ``write`` is False) write.
+
+    The pages go to ``docs`` (default: ROOT/docs; scripts/build_site.py passes a staged copy).
 
     ``force`` ignores the cache (every problem is solved again). With ``write`` False (check),
     nothing at all is written, the cache included. ``jobs`` worker processes solve and render
@@ -157,8 +160,9 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
         files.update(cached if cached is not None else rendered[status.stem])
         result.problems.append(status)
     # 3. write: changed files only, atomically; then remember what was built
+    result.files = files
     if write:
-        result.report = write_tree(paths.docs, files)
+        result.report = write_tree(paths.docs if docs is None else docs, files)
         write_cache(cache.dir, fresh, state_bytes(used), keep={f"{i.key}.json" for i in used}, limit=KEEP)
     result.seconds = time.monotonic() - started
     return result
