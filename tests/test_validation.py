@@ -31,7 +31,7 @@ EXPECTED = {
     "unknown-key": ("learning_rat", f"unknown key 'learning_rat'; expected one of {TOP_KEYS}"),
     "wrong-weight-shape": ("values.W2", "expected shape 1x3; got 1x2"),
     "non-number-weight": ("values.W2[0][1]", "expected a number; got 'abc'"),
-    "nan-weight": ("values.W2[0][1]", "expected a finite number; got nan"),
+    "nan-weight": ("values.W2[0][1]", "expected a finite number; got .nan"),
     "missing-value": ("values", "missing required key 'W2' (shape 1x3)"),
     "unknown-quantity": ("questions[0].of",
                          "expected a quantity of this problem (x, y, loss, a, z, W1, b, yhat, W2); got 'q'"),

@@ -166,7 +166,7 @@ class Checker:
             return self._in_range(Fraction(value), value, path)
         if isinstance(value, float):
             if not math.isfinite(value):
-                self.fail(path, f"expected a finite number; got {value}")
+                self.fail(path, f"expected a finite number; got {getattr(value, 'written', value)}")
                 return Fraction(0)
             written = getattr(value, "written", "").replace("_", "")
             value = written if _parses(written) else repr(value)  # the decimal as written, exactly
