@@ -48,13 +48,17 @@ def _read(path: Path, shown: str, sources: dict[Path, bytes] | None = None) -> t
     except YamlIssues as err:
         raise ProblemFileError([Issue(shown, i.line, i.field, i.message) for i in err.issues]) from None
     except yaml.YAMLError as err:
-        raise ProblemFileError([_syntax_issue(shown, err)]) from None
+        raise ProblemFileError([_syntax_issue(shown, err, text)]) from None
     except RecursionError:  # (not expected: check_limits caps the nesting first)
         raise ProblemFileError([Issue(shown, None, "", "not valid YAML: nested too deeply")]) from None
 
 
-def _syntax_issue(shown: str, err: yaml.YAMLError) -> Issue:
+def _syntax_issue(shown: str, err: yaml.YAMLError, text: str) -> Issue:
     """Where the YAML went wrong: the line of an unclosed bracket or quote, not the line after."""
+    if isinstance(err, yaml.reader.ReaderError):  # a character YAML does not allow, e.g. NUL
+        line = text[:err.position].count("\n") + 1
+        return Issue(shown, line, "", f"not valid YAML: the character {chr(err.character)!r} "
+                                      f"(U+{err.character:04X}) is not allowed in a YAML file")
     mark = getattr(err, "problem_mark", None)
     context, context_mark = getattr(err, "context", None) or "", getattr(err, "context_mark", None)
     reason = getattr(err, "problem", None) or str(err)
@@ -64,7 +68,23 @@ def _syntax_issue(shown: str, err: yaml.YAMLError) -> Issue:
         what = f"the {opened} opened here" if opened == "quote" else f"the '{opened}' opened here"
         return Issue(shown, context_mark.line + 1, "", f"not valid YAML: {what} is not closed "
                                                         f"({reason} on line {mark.line + 1})")
+    # a quoted text that ran on swallows lines until a later quote, then the next token is a stray
+    # scalar: point at the line where it began
+    quote = _unclosed_quote(text, mark.line + 1) if mark and "'<scalar>'" in reason else None
+    if quote is not None:  # a quoted text runs on until the next quote, lines later
+        return Issue(shown, quote, "", f"not valid YAML: the \" opened here seems not to be closed "
+                                       f"({reason} on line {mark.line + 1})")
     return Issue(shown, mark.line + 1 if mark else None, "", f"not valid YAML: {reason}")
+
+
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """The first line before line ``before`` with an odd number of double quotes (outside
+    comments), or None: where a quoted text that swallowed the following lines began."""
+    for number, line in enumerate(text.splitlines()[:before - 1], start=1):
+        body = line.split(" #")[0] if not line.lstrip().startswith("#") else ""
+        if (body.count('"') - body.count('\\"')) % 2 == 1:
+            return number
+    return None
 
 
 def _slug(c: Checker, value: Any, path: str) -> str:

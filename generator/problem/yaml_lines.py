@@ -137,6 +137,8 @@ def check_limits(text: str) -> None:
                                             f"more than {MAX_NODES:,} values once aliases are expanded"
                                             + (" (here, an alias)" if isinstance(event, yaml.AliasEvent) else "")
                                             + f"; at most {MAX_NODES:,} are allowed")])
+    except YamlIssues:
+        raise
     except yaml.YAMLError:
         return  # not YAML: the parse below reports it, with PyYAML's wording
 
@@ -148,7 +150,7 @@ def _parse(text: str, loader_class: type) -> tuple[Any, dict[str, int]]:
         if root is None:
             return None, {}
         lines: dict[str, int] = {}
-        spots: dict[tuple[int, int], str] = {}  # (line, column) of each scalar -> its field
+        spots: dict[tuple[int, int], str] = {}  # (line, column) where each value starts -> its field
         issues: list[YamlIssue] = []
         _walk(root, "", lines, issues, spots)
         if issues:
@@ -173,9 +175,8 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], issues: list[YamlIs
     if id(node) in seen:
         return
     seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        spots[node.start_mark.line, node.start_mark.column] = path
-    elif isinstance(node, yaml.MappingNode):
+    spots[node.start_mark.line, node.start_mark.column] = path
+    if isinstance(node, yaml.MappingNode):
         first: dict[str, int] = {}
         for key, value in node.value:
             child = f"{path}.{key.value}" if path else str(key.value)
