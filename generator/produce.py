@@ -38,11 +38,14 @@ def solve_problem(problem: Problem | ExpressionProblem) -> Solution | Expression
             if isinstance(problem, DemoProblem):
                 return run_demo(problem)
             return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
-    except OverflowError as err:  # Python floats raise where numpy would give inf
+    except (OverflowError, ZeroDivisionError, ValueError) as err:  # Python floats raise where numpy gives inf/nan
+        if isinstance(err, ValueError) and "math domain error" not in str(err):
+            raise  # not arithmetic: a bug, with its traceback
         field_path = "point" if isinstance(problem, ExpressionProblem) else "values"
-        raise VerificationError(f"{problem.where(field_path)}: a value overflows float64 (beyond 1.8e308; "
-                                f"{err}) at the point or a sample; choose smaller numbers; "
-                                f"no page written") from None
+        what = ("overflows float64 (beyond 1.8e308)" if isinstance(err, OverflowError)
+                else f"is undefined ({err}: a logarithm or root of a negative number, or a division by 0)")
+        raise VerificationError(f"{problem.where(field_path)}: a value {what} at the point or at one of the "
+                                f"samples; choose other numbers; no page written") from None
 
 
 def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:

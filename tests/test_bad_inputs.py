@@ -24,7 +24,8 @@ from conftest import ROOT_DIR, TESTS, snapshot
 
 CPU_SECONDS = 10  # per build of one problem file
 MEMORY = 1 << 30  # bytes of address space (RLIMIT_AS) and of peak resident memory
-WALL_SECONDS = 60  # a build still running after this is a hang (CPU time is the budget)
+WALL_SECONDS = 300  # a build still running after this is a hang (CPU time is the budget; on a
+#                    machine shared by many jobs a 4 s build took 60 s of wall time)
 
 MINIMAL = (TESTS / "data" / "minimal.yml").read_text(encoding="utf-8")
 HANDOUTS = 'handouts:\n  - id: "002"\n    slug: h\n    title: H\n    problems: [{}]\n'
@@ -172,6 +173,10 @@ def _cases() -> list[Case]:
     add(Case("exp-exp-overflow", expression('  - {number: "1", ask: graph}\n', "{x: 10}").replace(
         "variables: [x]\n", 'variables: [x]\ndefinitions:\n  - {name: u, formula: "exp(x)"}\n'
                             '  - {name: y, formula: "exp(u)"}\n'), expect=[(P, 8, "point", "overflows float64")]))
+    add(Case("log-of-a-negative-sample", expression('  - {number: "1", ask: derivative, of: "log(x + 2) * x", wrt: x}\n'),
+             expect=[(P, 5, "point", "is undefined (math domain error")]))
+    add(Case("power-tower-at-negative-samples", expression('  - {number: "1", ask: derivative, of: "x^(x^(x^x))", wrt: x}\n'),
+             expect=[(P, 5, "point", "is undefined")]))
     # ---- formulas
     add(Case("formula-import", expression('  - {number: "1", ask: derivative, of: "__import__(x)", wrt: x}\n'),
              expect=[(P, 7, "questions[0].of", "")]))
@@ -205,6 +210,12 @@ def _cases() -> list[Case]:
                                  'sizes: [1, 32, 64]\n', ok=True))
     add(Case("ok-intro-2MB", edit("section: \"3\"\n", "section: \"3\"\nintro: |\n"
                                   + "  words \\(x^2\\) and more\n" * 80_000), ok=True))
+    add(Case("ok-formula-powers", expression('  - {number: "1", ask: derivative, of: "sin(x)^400 * cos(x)^300", wrt: x}\n'),
+             ok=True))
+    add(Case("ok-formula-nested-45", expression('  - {number: "1", ask: derivative, of: "' + "sin(" * 45 + "x"
+                                               + ")" * 45 + '", wrt: x}\n'), ok=True))
+    add(Case("ok-formula-300-digit-point", expression('  - {number: "1", ask: derivative, of: "x^2", wrt: x}\n',
+                                                      "{x: '" + "7" * 300 + "/" + "3" * 300 + "'}"), ok=True))
     return c
 
 
