@@ -31,7 +31,7 @@ MAX_UNITS = 4096  # widest layer a problem file may declare
 MAX_LAYERS = 32
 MAX_BATCH = 1024
 MAX_PARAMETERS = 100_000  # weights and biases: a page is verified and built in about a second
-MAX_ACTIVATIONS = 16_384  # units of all layers times samples: the size of one forward pass
+MAX_ACTIVATIONS = 4_096  # units of all layers times samples: the size of one forward pass
 MAX_QUESTIONS = 100  # each may run its own finite-difference check
 MAX_ITEMS = 50  # claims of one question, samples, forms, definitions
 
