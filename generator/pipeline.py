@@ -196,7 +196,8 @@ def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progre
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
     try:
         futures = [pool.submit(_worker_job, index) for index in range(total)]
-        processes = getattr(pool, "_processes", None) or {}  # pid -> Process (for exit codes)
+        # pid -> Process, copied: the executor empties its own table once a worker is lost
+        processes = dict(getattr(pool, "_processes", None) or {})
         out = []
         for index, future in enumerate(futures, 1):
             try:
@@ -224,6 +225,7 @@ def _lost_worker_message(jobs_list: list[tuple[Handout, Problem]], processes: di
     died = {pid for pid, p in processes.items() if p.exitcode not in (None, -signal.SIGTERM)}
     lost = [i for i in running if _PIDS[i] in died] or running
     where = ", ".join(jobs_list[i][1].path for i in lost) if lost else "a problem (which one is unknown)"
+    where = f"one of {where}" if len(lost) > 1 else where  # (when the exit codes cannot tell them apart)
     return (f"a worker process died while solving {where} (killed, out of memory, or a crash in "
             f"native code such as a BLAS kernel); run `BACKPROP_JOBS=1 python -m generator check` "
             f"to see it in one process")

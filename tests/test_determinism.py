@@ -176,6 +176,10 @@ def test_a_worker_that_dies_stops_the_build_at_once_naming_its_problem(tmp_path,
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
-    assert f"a worker process died while solving problems/{victim}.yml" in str(err.value)
+    message = str(err.value)
+    assert message.startswith("a worker process died while solving ")
+    named = message.split(" (killed")[0]
+    assert f"problems/{victim}.yml" in named  # alone, or with the one other worker's problem
+    assert named.count("problems/") == 1 or (named.count("problems/") == 2 and "one of" in named), message
     assert time.monotonic() - started < 60
     assert snapshot(root / "docs") == before
