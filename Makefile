@@ -1,15 +1,15 @@
 # Backprop, worked — build, test and serve the static site.
 #
-#   make / make site   set up, generate docs/ pages, build the site into site/
+#   make / make site   set up, generate docs/ pages and build the site into site/, all or nothing
+#                      (scripts/build_site.py: a failed check or mkdocs error leaves both as they were)
 #   make test          same, then run pytest, including the browser tests in tests/browser/
 #                      (Playwright for Python from requirements.txt, driving Debian's chromium)
 #   make serve         set up, then mkdocs serve on $(DEV_ADDR), regenerating edited problems
 #   make bench         set up, then python -m benchmarks.bench
 #   make clean         remove site/, .venv/, vendored assets and stamps
 #
-# Variables (override on the command line, e.g. `make site GENERATE=true`):
+# Variables (override on the command line, e.g. `make serve DEV_ADDR=127.0.0.1:8001`):
 #   PYTHON       interpreter used to create .venv (>= 3.11)      [python3]
-#   GENERATE     command that writes Markdown + SVG into docs/   [$(PY) -m generator build --strict]
 #   PYTEST_ARGS  extra arguments for pytest                      []
 #   DEV_ADDR     address for `make serve`                        [127.0.0.1:8000]
 #   ALLOW_APT=0  (environment) never apt-get install; just print the command
@@ -22,7 +22,6 @@ PYTHON      ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 MKDOCS      := $(VENV)/bin/mkdocs
-GENERATE    ?= $(PY) -m generator build --strict
 PYTEST_ARGS ?=
 DEV_ADDR    ?= 127.0.0.1:8000
 
@@ -48,11 +47,12 @@ test bench pdf: SYSTEM_PKGS += chromium
 
 # --- Targets -----------------------------------------------------------------
 
-# Generate the pages, make sure KaTeX and the shim are still in docs/ (cheap no-op), build the site.
+# Make sure KaTeX and the shim are in docs/ (cheap no-op), then generate the pages and build the
+# site atomically: the pages go to a staged copy of docs/, mkdocs builds that into a staged site,
+# and only when both succeed are docs/ written and site/ replaced (scripts/build_site.py).
 site: setup
-	$(GENERATE)
 	@$(MAKE) --no-print-directory $(KATEX_STAMP) $(IFW_STAMP)
-	$(MKDOCS) build --strict --site-dir site
+	$(PY) scripts/build_site.py
 
 # Build the site, then run the test suite; a failing pytest fails `make test`. The browser tests
 # (tests/browser/) drive /usr/bin/chromium (ensured above) through Playwright's own Node driver,
@@ -63,8 +63,10 @@ test: site
 # Live-reloading development server. The hook hooks/mkdocs_hook.py (mkdocs.yml `hooks:`)
 # runs the generator on start and after every edit of problems/*.yml: only changed problems are
 # solved again, only changed pages are rewritten, and each edit gives one site rebuild. A
-# mistake in a problem file is printed and the last good pages stay served.
+# mistake in a problem file is printed and the last good pages stay served. A busy address is
+# reported in one line before anything is built (scripts/check_port.py).
 serve: setup
+	@$(PY) scripts/check_port.py $(DEV_ADDR)
 	$(MKDOCS) serve --dev-addr $(DEV_ADDR)
 
 # Benchmarks: build, page load (desktop, and on a phone profile: the built site/), engine at scale;

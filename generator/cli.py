@@ -153,24 +153,20 @@ def _problem_lines(result: BuildResult) -> list[str]:
     return lines
 
 
-def _build(args: argparse.Namespace, root: Path) -> int:
-    progress = _Progress(sys.stdout)
-    try:
-        result = run(root, strict=args.strict, write=args.command == "build", force=args.force,
-                     progress=progress)
-    except ProblemFileError as err:
-        progress.clear()
+def print_messages(err: GeneratorError) -> None:
+    """A build's failure on stderr: every mistake in the problem files, or the one error."""
+    if isinstance(err, ProblemFileError):
         print(f"error: {len(err.issues)} problem(s) in the problem files; nothing was written:",
               file=sys.stderr)
         for issue in err.issues:
             print(f"  {issue}", file=sys.stderr)
-        return 1
-    except GeneratorError as err:
-        progress.clear()
+    else:
         print(f"error: {err}", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
-        return 1
-    progress.clear()
+
+
+def print_result(result: BuildResult) -> None:
+    """What a build did: each problem, each file written or removed, and a summary line."""
     for line in _problem_lines(result):
         print(line)
     counts = (f"{result.tally(REGENERATED)} regenerated, "
@@ -187,6 +183,19 @@ def _build(args: argparse.Namespace, root: Path) -> int:
         print(f"generated {result.count} problem(s) ({counts}): {len(report.written)} file(s) written, "
               f"{len(report.unchanged)} unchanged, {len(report.removed)} removed "
               f"in {result.seconds:.1f} s")
+
+
+def _build(args: argparse.Namespace, root: Path) -> int:
+    progress = _Progress(sys.stdout)
+    try:
+        result = run(root, strict=args.strict, write=args.command == "build", force=args.force,
+                     progress=progress)
+    except GeneratorError as err:
+        progress.clear()
+        print_messages(err)
+        return 1
+    progress.clear()
+    print_result(result)
     return 0
 
 

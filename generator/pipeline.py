@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .cache import KEEP, BuildCache, Inputs, entry_bytes, generator_hash, sha256, state_bytes, toolchain_hash
+from .errors import GeneratorError
 from .output import WriteReport, write_cache, write_tree
 from .problem.load import HANDOUTS_FILE, load_handouts
 from .problem.spec import Handout, Problem
@@ -59,6 +63,7 @@ class BuildResult:
     problems: list[ProblemResult] = field(default_factory=list)
     report: WriteReport | None = None  # None when nothing was written (check)
     seconds: float = 0.0
+    files: dict[str, bytes] = field(default_factory=dict)  # every generated file, by path under docs/
 
     @property
     def count(self) -> int:
@@ -94,8 +99,10 @@ def default_jobs() -> int:
 
 
 def run(root: Path, strict: bool = True, write: bool = True, force: bool = False,
-        progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+        progress: Progress | None = None, jobs: int | None = None, docs: Path | None = None) -> BuildResult:
     """Validate everything, solve what changed, render, and (unless ``write`` is False) write.
+
+    The pages go to ``docs`` (default: ROOT/docs; scripts/build_site.py passes a staged copy).
 
     ``force`` ignores the cache (every problem is solved again). With ``write`` False (check),
     nothing at all is written, the cache included. ``jobs`` worker processes solve and render
@@ -155,8 +162,9 @@ def run(root: Path, strict: bool = True, write: bool = True, force: bool = False
         result.problems.append(status)
     files.update(render_print_pages(handouts, files))  # question sheets and answer keys
     # 3. write: changed files only, atomically; then remember what was built
+    result.files = files
     if write:
-        result.report = write_tree(paths.docs, files)
+        result.report = write_tree(paths.docs if docs is None else docs, files)
         write_cache(cache.dir, fresh, state_bytes(used), keep={f"{i.key}.json" for i in used}, limit=KEEP)
     result.seconds = time.monotonic() - started
     return result
@@ -168,7 +176,10 @@ def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progre
 
     The workers are forked from this process (the problems and the loaded modules come with
     them) and each renders whole pages, so the bytes are exactly those of a serial run. The
-    first problem, in order, whose check fails raises here, before anything is written.
+    first problem, in order, whose check fails raises here, before anything is written. A
+    worker that dies (killed, or a crash in native code) stops the build at once, naming the
+    problem(s) it was solving: the executor notices the lost process, where a Pool would wait
+    for its task forever.
     """
     from .produce import produce  # solving and drawing: imported only when something changed
     total = len(jobs_list)
@@ -180,21 +191,46 @@ def _solve_and_render(jobs_list: list[tuple[Handout, Problem]], progress: Progre
                 progress(index, total, _stem(problem))
             out.append(produce(h, problem))
         return out
-    global _JOBS
-    _JOBS = jobs_list
+    global _JOBS, _STATE, _PIDS
+    context = multiprocessing.get_context("fork")
+    # inherited by the workers: what each job's state is, and which worker process took it
+    _JOBS, _STATE, _PIDS = jobs_list, context.Array("b", total, lock=False), context.Array("i", total, lock=False)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-            out = []
-            for index, rendered in enumerate(pool.imap(_worker_job, range(total)), 1):
-                if progress is not None:
-                    progress(index, total, _stem(jobs_list[index - 1][1]))
-                out.append(rendered)
-            return out
+        futures = [pool.submit(_worker_job, index) for index in range(total)]
+        # pid -> Process, copied: the executor empties its own table once a worker is lost
+        processes = dict(getattr(pool, "_processes", None) or {})
+        out = []
+        for index, future in enumerate(futures, 1):
+            try:
+                rendered = future.result()
+            except BrokenProcessPool:
+                raise GeneratorError(_lost_worker_message(jobs_list, processes)) from None
+            if progress is not None:
+                progress(index, total, _stem(jobs_list[index - 1][1]))
+            out.append(rendered)
+        return out
     finally:
-        _JOBS = []
+        pool.shutdown(wait=True, cancel_futures=True)
+        _JOBS, _STATE, _PIDS = [], None, None
 
 
 _JOBS: list[tuple[Handout, Problem]] = []  # what the forked workers solve, by index
+_STATE = None  # shared with the workers: per job, 0 = waiting, 1 = being solved, 2 = done
+_PIDS = None  # shared with the workers: per job, the process id of the worker solving it
+RUNNING, DONE = 1, 2
+
+
+def _lost_worker_message(jobs_list: list[tuple[Handout, Problem]], processes: dict) -> str:
+    running = [i for i in range(len(jobs_list)) if _STATE[i] == RUNNING]
+    # the executor stops the other workers with SIGTERM once one is lost: the lost one died otherwise
+    died = {pid for pid, p in processes.items() if p.exitcode not in (None, -signal.SIGTERM)}
+    lost = [i for i in running if _PIDS[i] in died] or running
+    where = ", ".join(jobs_list[i][1].path for i in lost) if lost else "a problem (which one is unknown)"
+    where = f"one of {where}" if len(lost) > 1 else where  # (when the exit codes cannot tell them apart)
+    return (f"a worker process died while solving {where} (killed, out of memory, or a crash in "
+            f"native code such as a BLAS kernel); run `BACKPROP_JOBS=1 python -m generator check` "
+            f"to see it in one process")
 
 
 def _worker_start() -> None:
@@ -205,7 +241,11 @@ def _worker_start() -> None:
 def _worker_job(index: int) -> dict[str, bytes]:
     from .produce import produce
     h, problem = _JOBS[index]
-    return produce(h, problem)
+    _PIDS[index] = os.getpid()
+    _STATE[index] = RUNNING
+    rendered = produce(h, problem)
+    _STATE[index] = DONE
+    return rendered
 
 
 def build(root: Path, strict: bool = True, write: bool = True,

@@ -5,6 +5,9 @@ the renderers or Graphviz."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from .errors import VerificationError
 from .problem.spec import DemoProblem, ExpressionProblem, Handout, Problem
 from .render import dot
 from .render.demo_page import PLOT_SVG as DEMO_PLOT_SVG
@@ -28,10 +31,21 @@ def produce(h: Handout, problem: Problem) -> dict[str, bytes]:
 
 
 def solve_problem(problem: Problem | ExpressionProblem) -> Solution | ExpressionSolution:
-    """Solve and verify one problem of either kind."""
-    if isinstance(problem, DemoProblem):
-        return run_demo(problem)
-    return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
+    """Solve and verify one problem of any kind (an overflow raises VerificationError naming it)."""
+    try:
+        # an inf or nan is reported by the solvers' own checks, by name; numpy need not warn
+        with np.errstate(over="ignore", invalid="ignore"):
+            if isinstance(problem, DemoProblem):
+                return run_demo(problem)
+            return solve_expression(problem) if isinstance(problem, ExpressionProblem) else solve(problem)
+    except (OverflowError, ZeroDivisionError, ValueError) as err:  # Python floats raise where numpy gives inf/nan
+        if isinstance(err, ValueError) and "math domain error" not in str(err):
+            raise  # not arithmetic: a bug, with its traceback
+        field_path = "point" if isinstance(problem, ExpressionProblem) else "values"
+        what = ("overflows float64 (beyond 1.8e308)" if isinstance(err, OverflowError)
+                else f"is undefined ({err}: a logarithm or root of a negative number, or a division by 0)")
+        raise VerificationError(f"{problem.where(field_path)}: a value {what} at the point or at one of the "
+                                f"samples; choose other numbers; no page written") from None
 
 
 def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, bytes]:

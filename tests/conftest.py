@@ -76,3 +76,12 @@ def mutated(tmp_path, problem_data):
         fn(data)
         return write_problem(tmp_path, data, name)
     return make
+
+
+@pytest.fixture
+def current_site():
+    """Fails the test (never skips it) when site/ is missing or was built from other pages than
+    docs/ holds (test_site.STALE): `make test` builds the site first."""
+    from test_site import STALE
+    if STALE:
+        pytest.fail(f"{STALE}; run `make site` (`make test` does) to test the current site", pytrace=False)

@@ -156,24 +156,30 @@ def test_new_creates_a_valid_problem_and_lists_it(tmp_path):
     assert (root / "docs" / "handouts" / "002-chain-rule-and-neural-networks" / "002-small-net.md").is_file()
 
 
+def handout_ids(root: Path) -> list[str]:
+    return [str(h["id"]) for h in yaml.safe_load((root / "problems" / "handouts.yml").read_text(
+        encoding="utf-8"))["handouts"]]
+
+
 def test_new_under_a_handout_with_no_problems(project_copy):
     root = project_copy()
     index = root / "problems" / "handouts.yml"
+    free = next(f"{i:03d}" for i in range(900, 1000) if f"{i:03d}" not in handout_ids(root))  # not a user's
     index.write_text(index.read_text(encoding="utf-8") + (
-        '  - id: "005"\n    slug: 005-empty\n    title: Empty\n    file: none.txt\n'
+        f'  - id: "{free}"\n    slug: {free}-empty\n    title: Empty\n    file: none.txt\n'
         '    summary: A handout with no problems yet.\n    problems: []\n'), encoding="utf-8")
     old = index.read_text(encoding="utf-8")
-    assert run_cli(root, "new", "005-first", "--handout", "005").returncode == 0
+    assert run_cli(root, "new", f"{free}-first", "--handout", free).returncode == 0
     new = index.read_text(encoding="utf-8")
-    assert "    problems:\n      - 005-first\n" in new
+    assert f"    problems:\n      - {free}-first\n" in new
     assert new.count("problems: []") == old.count("problems: []") - 1
     assert new.splitlines()[0] == old.splitlines()[0]  # the header comment survives
-    assert yaml.safe_load((root / "problems" / "005-first.yml").read_text())["title"] == "First"
+    assert yaml.safe_load((root / "problems" / f"{free}-first.yml").read_text())["title"] == "First"
 
 
 @pytest.mark.parametrize("args, message", [
     (["new", REAL, "--handout", "002"], f"error: problems/{REAL}.yml already exists"),
-    (["new", "002-x", "--handout", "9"], "error: unknown handout id '9'; expected one of 000, 001, 002, 003, 004"),
+    (["new", "002-x", "--handout", "9"], "error: unknown handout id '9'; expected one of {ids}"),
     (["new", "Bad_Name", "--handout", "002"], "error: expected NAME to be lower-case letters, digits and -"),
     (["new", "handouts", "--handout", "002"], "error: "),
 ])
@@ -182,7 +188,7 @@ def test_new_refuses_with_a_clear_message(project_copy, args, message):
     before = snapshot(root / "problems")
     result = run_cli(root, *args)
     assert result.returncode == 1
-    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.startswith(message.format(ids=", ".join(handout_ids(root)))), result.stderr
     assert_one_screen(result.stderr)
     assert snapshot(root / "problems") == before
 

@@ -3,7 +3,10 @@ writes nothing, the drawings carry no version stamps, and the committed docs/ is
 
 from __future__ import annotations
 
+import os
+
 import pytest
+import yaml
 
 from conftest import ROOT_DIR, copy_project, snapshot
 from generator.output import MANIFEST
@@ -134,4 +137,49 @@ def test_a_failing_check_in_a_worker_stops_the_build_before_any_write(tmp_path):
         run(root, force=True, jobs=2)
     assert "000-derivatives-of-simple-functions" in str(err.value)
     assert "the form cosh(x)/sinh(x) of tanh(x)" in str(err.value)
+    assert snapshot(root / "docs") == before
+
+
+def test_a_worker_that_dies_stops_the_build_at_once_naming_its_problem(tmp_path, monkeypatch):
+    """A worker killed mid-problem (as by the OOM killer, or a BLAS kernel's illegal instruction)
+    stops the build within seconds, naming the problem it was solving; a Pool waited forever."""
+    import signal
+    import time
+
+    import generator.produce
+    from generator.errors import GeneratorError
+    from generator.pipeline import run
+    root = copy_project(tmp_path / "project")
+    before = snapshot(root / "docs")
+    handouts = yaml.safe_load((root / "problems" / "handouts.yml").read_text(encoding="utf-8"))
+    stems = [s for h in handouts["handouts"] for s in h.get("problems") or []]
+    assert len(stems) >= 6, "needs enough problems for two workers"
+    victim = stems[len(stems) // 2]
+    real = generator.produce.produce
+
+    def produce(h, problem):  # runs in the forked worker
+        if problem.slug == victim:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(h, problem)
+
+    monkeypatch.setattr(generator.produce, "produce", produce)
+
+    def hung(*_):
+        raise TimeoutError("the build hangs after a worker died")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    started = time.monotonic()
+    try:
+        with pytest.raises(GeneratorError) as err:
+            run(root, force=True, jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    message = str(err.value)
+    assert message.startswith("a worker process died while solving ")
+    named = message.split(" (killed")[0]
+    assert f"problems/{victim}.yml" in named  # alone, or with the one other worker's problem
+    assert named.count("problems/") == 1 or (named.count("problems/") == 2 and "one of" in named), message
+    assert time.monotonic() - started < 60
     assert snapshot(root / "docs") == before

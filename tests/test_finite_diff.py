@@ -142,7 +142,8 @@ def test_gradient_checks_on_the_kink_use_the_oracle_one_sided_differences(kink_c
             continue
         left, right = net.one_sided(hidden, (1, j))
         assert not math.isclose(left, right, abs_tol=1e-6)
-        matching = [c for c in solution.gradient_checks if c.what == f"dJ/d{hidden}{[1, j]}"]
+        # named as the file writes it: row 2, column j (column 0 is the folded bias)
+        matching = [c for c in solution.gradient_checks if c.what == f"dJ/d{hidden}[2,{j}]"]
         assert len(matching) == 1
         c = matching[0]
         assert c.kink and c.passed
@@ -154,7 +155,7 @@ def test_gradient_checks_on_the_kink_use_the_oracle_one_sided_differences(kink_c
 def test_gradient_away_from_the_kink_is_not_marked(kink_case):
     net, _, solution = kink_case
     hidden = net.layers[0]["weight"]
-    first_row = [c for c in solution.gradient_checks if c.what.startswith(f"dJ/d{hidden}[0,")]
+    first_row = [c for c in solution.gradient_checks if c.what.startswith(f"dJ/d{hidden}[1,")]
     assert first_row and not any(c.kink for c in first_row)
 
 
@@ -180,6 +181,22 @@ def test_wrong_activation_derivative_raises_verification_error(monkeypatch, prob
         solve(problem)
     assert problem.path in str(err.value)
     assert "finite-difference" in str(err.value)
+
+
+def test_a_failed_check_is_one_line_per_derivative_named_as_the_file_writes_it(monkeypatch, problem_file, ROOT):
+    problem = load_problem(problem_file, ROOT)
+    sigmoid = ops.ACTIVATIONS["sigmoid"]
+    wrong = dataclasses.replace(sigmoid, derivative=lambda a, z: 1.01 * z * (1.0 - z))
+    monkeypatch.setitem(ops.ACTIVATIONS, "sigmoid", wrong)
+    with pytest.raises(VerificationError) as err:
+        solve(problem)
+    lines = str(err.value).splitlines()[1:]
+    assert len(lines) == len(set(lines)), "a derivative checked twice is reported once"
+    assert f"{len(lines)} derivative(s) disagree" in str(err.value)
+    named = {line.split(":")[0].strip() for line in lines}
+    # 002 folds the bias into column 0: W2 is 1x3, written W2[1,0] .. W2[1,2]; W1[1,0] .. W1[2,2]
+    assert {"dJ/dW2[1,0]", "dJ/dW2[1,1]", "dJ/dW1[1,1]"} <= named
+    assert not any("[0," in n or "[0]" in n for n in named), named
 
 
 def test_wrong_loss_gradient_raises_verification_error(monkeypatch, problem_file, ROOT):
@@ -227,3 +244,54 @@ def test_a_kink_exactly_at_the_point_is_reported():
     c = fd.check("f", 0.0, probe, 0.0)
     assert c.kink and c.left == 0.0 and c.right == pytest.approx(1.0)
     assert c.passed and not fd.check("f", 0.5, probe, 0.0).passed
+
+
+# a unit on the kink whose parameter also moves J along a curved path through another unit:
+# the first-order one-sided difference was off by 4e-6 relative here and stopped the build
+CURVED_SIDE = """\
+title: Kink on a curved side
+handout: "002"
+network:
+  input: {name: x, size: 2}
+  layers:
+    - {size: 2, activation: relu}
+    - {size: 2, activation: relu}
+    - {size: 1, activation: sigmoid}
+  loss: squared_error
+values:
+  x: [2, -2]
+  y: 1
+  W1: [[2, 1], [4, 2]]
+  b1: [-1, 1]
+  W2: [[-4, 0], [-2, 1]]
+  b2: [4, 4]
+  W3: [[-3, -1]]
+  b3: [0]
+questions:
+  - {number: "1", ask: gradient, wrt: "W1[1,1]"}
+"""
+
+
+def test_a_kink_with_a_curved_side_passes_with_second_order_one_sided_differences(tmp_path):
+    path = tmp_path / "curved.yml"
+    path.write_text(CURVED_SIDE, encoding="utf-8")
+    problem = load_problem(path, tmp_path)
+    solution = solve(problem)  # raised "derivative(s) disagree" with first-order differences
+    assert solution.values["a2"][0, 0] == 0.0  # the first unit of layer 2 is on its kink
+    c = next(c for c in solution.gradient_checks if c.what == "dJ/dW1[1,1]")
+    assert c.kink and c.passed
+    net = oracle.Net(oracle.load(path))
+    left, right = net.one_sided("W1", (0, 0))  # the oracle's first-order differences
+    side = min((c.left, c.right), key=lambda v: abs(v - c.analytic))
+    first_order = min((left, right), key=lambda v: abs(v - c.analytic))
+    assert abs(side - c.analytic) < 1e-9 * max(1.0, abs(c.analytic))  # second order: O(h^2)
+    assert abs(first_order - c.analytic) > 1e-6 * abs(c.analytic)  # first order missed RTOL
+
+
+def test_second_order_one_sided_differences_are_exact_for_a_parabola():
+    def probe(x):  # a kink at 0 with a curved right side: x^2 + x for x > 0, 0 below
+        return (x * x + x if x > 0 else 0.0), bytes([int(np.sign(x)) % 3])
+
+    c = fd.check("f", 0.0, probe, 0.0)
+    assert c.kink and c.left == 0.0
+    assert c.right == pytest.approx(1.0, abs=1e-9)  # (f(h) - f(0)) / h would be 1 + h

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import ROOT_DIR
 from test_raw_tex import RAW_TEX
-from test_site import SITE, pytestmark  # noqa: F401  (skip, with the reason, when site/ is stale)
+from test_site import SITE, pytestmark  # noqa: F401  (fail, with the reason, when site/ is stale)
 
 HANDOUTS = yaml.safe_load((ROOT_DIR / "problems" / "handouts.yml").read_text(encoding="utf-8"))["handouts"]
 

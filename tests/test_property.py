@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -188,5 +188,15 @@ def test_odd_files_are_reported_not_crashed(tmp_path, raw):
     load_and_solve(tmp_path, strict=True)
 
 
-def test_nan_is_never_accepted():
-    assert math.isnan(float("nan"))  # (the strategies above include NaN and infinities)
+@pytest.mark.parametrize("raw", [".nan", ".NaN", ".inf", "-.inf", "'nan'", "'inf'", "1e999", "'1e999'", "1.0e+400"])
+def test_nan_and_infinity_are_never_accepted(tmp_path, raw):
+    """A weight that is not a finite number is refused, at its field and line."""
+    row = re.search(r"- \[(-?[\d.]+),", BASE_TEXT)  # the first entry of the first matrix row
+    text = BASE_TEXT[:row.start(1)] + raw + BASE_TEXT[row.end(1):]
+    first = BASE_TEXT[:row.start()].count("\n") + 1
+    (tmp_path / NAME).write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemFileError) as err:
+        load_problem(tmp_path / NAME, tmp_path)
+    issue = err.value.issues[0]
+    assert issue.file == NAME and issue.line == first and issue.field.startswith("values.")
+    assert "number" in issue.message and raw.strip("'") in issue.message

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 
 from hooks.katex_hook import math_render_mode
-from test_site import SITE, pytestmark  # noqa: F401  (skip, with the reason, when site/ is stale)
+from test_site import SITE, pytestmark  # noqa: F401  (fail, with the reason, when site/ is stale)
 
 # elements whose text a reader never sees as prose
 HIDDEN = {"script", "style", "code", "pre", "svg", "math", "annotation", "template"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -19,33 +20,43 @@ SITE = Path(os.environ.get("SITE_DIR", ROOT_DIR / "site"))
 
 
 def stale_reason() -> str:
-    """Why site/ does not reflect docs/ (empty if it does): files mkdocs copies verbatim differ,
-    or a Markdown page is newer than the build."""
+    """Why site/ does not reflect docs/ (empty if it does). `make site` (scripts/build_site.py)
+    records the sha256 of every docs/ file it built from in site/.built-from: compared by content.
+    A site built otherwise (plain `mkdocs build`): files mkdocs copies verbatim must be equal and
+    no Markdown page newer than the build."""
     docs = ROOT_DIR / "docs"
     if not (SITE / "index.html").is_file():
-        return ""
-    built = (SITE / "index.html").stat().st_mtime
-    differ = []
-    for src in sorted(docs.rglob("*")):
-        rel = src.relative_to(docs).as_posix()
-        if not src.is_file() or rel.startswith(".") or "/." in rel:
-            continue
-        if src.suffix == ".md":
-            if src.stat().st_mtime > built:
+        return f"{SITE} is not built"
+    record = SITE / ".built-from"
+    if record.is_file():
+        built = dict(reversed(line.split("  ", 1)) for line in record.read_text(encoding="utf-8").splitlines())
+        now = {p.relative_to(docs).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted(docs.rglob("*")) if p.is_file()}
+        differ = sorted(rel for rel in set(built) | set(now) if built.get(rel) != now.get(rel))
+    else:
+        built_at = (SITE / "index.html").stat().st_mtime
+        differ = []
+        for src in sorted(docs.rglob("*")):
+            rel = src.relative_to(docs).as_posix()
+            if not src.is_file() or rel.startswith(".") or "/." in rel:
+                continue
+            if src.suffix == ".md":
+                if src.stat().st_mtime > built_at:
+                    differ.append(rel)
+            elif not (SITE / rel).is_file() or (SITE / rel).read_bytes() != src.read_bytes():
                 differ.append(rel)
-        elif not (SITE / rel).is_file() or (SITE / rel).read_bytes() != src.read_bytes():
-            differ.append(rel)
-    return ", ".join(differ[:5]) + (" ..." if len(differ) > 5 else "")
+    if not differ:
+        return ""
+    return "site/ was built from other pages than docs/ holds: " + ", ".join(differ[:5]) + (
+        " ..." if len(differ) > 5 else "")
 
 
 STALE = stale_reason()
 
-pytestmark = [
-    pytest.mark.skipif(not (SITE / "index.html").is_file(),
-                       reason="site/ is not built; run `make site` (or `make test`) first"),
-    pytest.mark.skipif(bool(STALE), reason=f"site/ is older than docs/ ({STALE}); run `make site` "
-                                           "(`make test` does) to test the current site"),
-]
+
+# every test here, and in the modules that import this mark with SITE (test_raw_tex, test_order),
+# fails on a missing or stale site (conftest.py: current_site)
+pytestmark = pytest.mark.usefixtures("current_site")
 
 
 def problem_pages() -> list[tuple[str, str, Path, Path]]:
@@ -163,3 +174,21 @@ def test_svgs_referenced_by_the_page_exist_and_match_docs(page):
         source = ROOT_DIR / "docs" / "handouts" / slug / stem / Path(ref).name
         assert built.read_bytes() == source.read_bytes(), f"site/ is older than docs/: {ref}"
         assert "<!--" not in built.read_text(encoding="utf-8")
+
+
+def test_a_site_built_from_other_pages_is_stale(tmp_path, monkeypatch):
+    """The staleness check itself: a record naming one different docs/ file makes the site stale."""
+    import test_site
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("built", encoding="utf-8")
+    docs = ROOT_DIR / "docs"
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(docs).as_posix()}"
+             for p in sorted(docs.rglob("*")) if p.is_file()]
+    monkeypatch.setattr(test_site, "SITE", site)
+    (site / ".built-from").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert test_site.stale_reason() == ""
+    changed = "0" * 64 + "  index.md"
+    (site / ".built-from").write_text("\n".join(l if not l.endswith("  index.md") else changed for l in lines) + "\n",
+                                      encoding="utf-8")
+    assert "index.md" in test_site.stale_reason()

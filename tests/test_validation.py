@@ -31,7 +31,7 @@ EXPECTED = {
     "unknown-key": ("learning_rat", f"unknown key 'learning_rat'; expected one of {TOP_KEYS}"),
     "wrong-weight-shape": ("values.W2", "expected shape 1x3; got 1x2"),
     "non-number-weight": ("values.W2[0][1]", "expected a number; got 'abc'"),
-    "nan-weight": ("values.W2[0][1]", "expected a finite number; got nan"),
+    "nan-weight": ("values.W2[0][1]", "expected a finite number; got .nan"),
     "missing-value": ("values", "missing required key 'W2' (shape 1x3)"),
     "unknown-quantity": ("questions[0].of",
                          "expected a quantity of this problem (x, y, loss, a, z, W1, b, yhat, W2); got 'q'"),
@@ -215,3 +215,22 @@ def test_cli_without_strict_accepts_an_unknown_key(project_copy):
     strict = run_cli(root, "check", "--strict")
     assert strict.returncode == 1
     assert f"problems/{stem}.yml:" in strict.stderr and "extra_note" in strict.stderr
+
+
+def test_numbers_in_text_fields_are_kept_as_written(tmp_path):
+    """Unquoted, YAML reads 3.10 as the float 3.1 and 002 as the integer 2; the file meant text."""
+    text = MINIMAL.read_text(encoding="utf-8").replace('number: "1"', "number: 3.10").replace(
+        'handout: "002"', "handout: 002")
+    path = tmp_path / "p.yml"
+    path.write_text(text, encoding="utf-8")
+    problem = load_problem(path, tmp_path)
+    assert problem.questions[0].number == "3.10"
+    assert problem.handout == "002"
+
+
+def test_a_decimal_is_read_exactly_as_written(tmp_path):
+    text = MINIMAL.read_text(encoding="utf-8").replace("[1, -2, 2]", "[0.1, 1.0e-300, 2.50]")
+    path = tmp_path / "p.yml"
+    path.write_text(text, encoding="utf-8")
+    from fractions import Fraction
+    assert load_problem(path, tmp_path).values["W2"][0] == (Fraction(1, 10), Fraction(1, 10**300), Fraction(5, 2))

@@ -115,6 +115,14 @@ class ProblemHeader:
     handout: str
     section: str
     intro: str
+    # field path -> 1-based line in the file, for messages about a field found while solving
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False, kw_only=True)
+
+    def where(self, field_path: str) -> str:
+        """``file:line: field`` for a message (the line of the field or its nearest parent)."""
+        from .yaml_lines import line_of
+        line = line_of(self.lines, field_path)
+        return f"{self.path}:{line}: {field_path}" if line else f"{self.path}: {field_path}"
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,16 @@ EXPONENT = re.compile(r"^\s*[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)[eE]([-+]?\
 MAX_EXPONENT = 400  # 10^400 is beyond float64 already
 MAX_NUMBER = Fraction(sys.float_info.max)  # numbers are also computed in float64
 MAX_NUMBER_TEXT = "1.8e308"
+MIN_NUMBER = Fraction(sys.float_info.min)  # the smallest normal float64; below it precision is lost
+MIN_NUMBER_TEXT = "2.2250738585072014e-308"
 
 MAX_UNITS = 4096  # widest layer a problem file may declare
 MAX_LAYERS = 32
 MAX_BATCH = 1024
+MAX_PARAMETERS = 100_000  # weights and biases: a page is verified and built in about a second
+MAX_ACTIVATIONS = 4_096  # units of all layers times samples: the size of one forward pass
+MAX_QUESTIONS = 100  # each may run its own finite-difference check
+MAX_ITEMS = 50  # claims of one question, samples, forms, definitions
 
 TOP_KEYS = {
     "kind": "network (the default) or expression",
@@ -111,7 +117,7 @@ class Checker:
         if value is None and default is not None:
             return default
         if isinstance(value, (int, float)) and not isinstance(value, bool) and default is not None:
-            return str(value)
+            return getattr(value, "written", str(value))  # 3.10 stays "3.10", as written
         if not isinstance(value, str):
             self.fail(path, f"expected text; got {_describe(value)}")
             return default or ""
@@ -128,6 +134,13 @@ class Checker:
             self.fail(path, f"expected true or false; got {_describe(value)}")
             return False
         return value
+
+    def at_most(self, items: list, path: str, limit: int, what: str) -> list:
+        """``items``, or [] (with an issue) when there are more than ``limit``."""
+        if len(items) > limit:
+            self.fail(path, f"expected at most {limit} {what}; got {len(items)}")
+            return []
+        return items
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -153,9 +166,10 @@ class Checker:
             return self._in_range(Fraction(value), value, path)
         if isinstance(value, float):
             if not math.isfinite(value):
-                self.fail(path, f"expected a finite number; got {value}")
+                self.fail(path, f"expected a finite number; got {getattr(value, 'written', value)}")
                 return Fraction(0)
-            return Fraction(repr(value))  # the decimal as written, exactly
+            written = getattr(value, "written", "").replace("_", "")
+            value = written if _parses(written) else repr(value)  # the decimal as written, exactly
         if isinstance(value, str):
             exponent = EXPONENT.search(value)
             if (exponent and abs(int(exponent.group(1).replace("_", ""))) > MAX_EXPONENT
@@ -174,10 +188,14 @@ class Checker:
         return Fraction(0)
 
     def _in_range(self, number: Fraction, value: Any, path: str) -> Fraction:
-        """Numbers are also computed in float64: they must fit one."""
+        """Numbers are also computed in float64: they must fit one, and not vanish in it."""
         if abs(number) > MAX_NUMBER:
             self.fail(path, f"expected a number from -{MAX_NUMBER_TEXT} to {MAX_NUMBER_TEXT}; "
                             f"got {_describe(value)}")
+            return Fraction(0)
+        if number and abs(number) < MIN_NUMBER:
+            self.fail(path, f"expected 0 or a number of size at least {MIN_NUMBER_TEXT} (numbers are also "
+                            f"computed in float64, where this one would be 0); got {_describe(value)}")
             return Fraction(0)
         return number
 
@@ -228,12 +246,12 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
                      strict: bool = True) -> tuple[Problem | None, list[Issue]]:
     """Check every field; return the Problem (None when any check failed) and the issues."""
     c = Checker(file, lines, strict)
+    if data is None:  # (line 1: an empty file has no other)
+        return None, [Issue(file, 1, "", "the file is empty; expected a mapping with " + ", ".join(TOP_KEYS))]
     top = c.mapping(data, "", TOP_KEYS)
     if not top:
-        if data is not None and not c.issues:
-            c.fail("", "the file is empty")
-        elif data is None:
-            c.fail("", "the file is empty; expected a mapping with " + ", ".join(TOP_KEYS))
+        if not c.issues:
+            c.fail("", "the file is an empty mapping; expected " + ", ".join(TOP_KEYS))
         return None, c.issues
     c.choice(top.get("kind", "network"), "kind", ("network", "expression", "demo"))  # (the others: load.py)
     title = c.text(c.required(top, "title", ""), "title")
@@ -253,7 +271,7 @@ def validate_problem(data: Any, lines: dict[str, int], file: str, slug: str,
     variants = _variants(c, top.get("variants", {}), values)
     if c.issues or network is None:
         return None, c.issues
-    problem = Problem(path=file, slug=slug, title=title, handout=handout, section=section,
+    problem = Problem(path=file, lines=lines, slug=slug, title=title, handout=handout, section=section,
                       intro=intro, network=network, values=values, learning_rate=rate,
                       significant_figures=figures, symbols=symbols, questions=questions,
                       weight_notation=notation, vectors=vectors, step_notation=step_notation,
@@ -329,6 +347,11 @@ def _network(c: Checker, raw: Any) -> Network | None:
     if len(c.issues) > start:
         return None
     network = Network(input_name, input_size, target, tuple(layers), bias, loss, loss_name, decay)
+    count = parameter_count(network)
+    if count > MAX_PARAMETERS:
+        c.fail("network.layers", f"expected at most {MAX_PARAMETERS:,} weights and biases; these layer "
+                                 f"sizes make {count:,}")
+        return None
     names = _all_names(network)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -364,6 +387,12 @@ def _weight_decay(c: Checker, net: dict, bias: str) -> Fraction | None:
         c.fail("network.weight_decay", "needs bias: separate or none (a bias folded into column 0 of W "
                                        "would be decayed with the weights)")
     return decay or None
+
+
+def parameter_count(net: Network) -> int:
+    """Weights and biases (each layer: size x (fan-in + 1))."""
+    sizes = [net.input_size] + [layer.size for layer in net.layers]
+    return sum(out * (fan_in + 1) for fan_in, out in zip(sizes, sizes[1:]))
 
 
 def _flag(c: Checker, value: Any, path: str) -> bool:
@@ -406,6 +435,12 @@ def _values(c: Checker, raw: Any, net: Network) -> dict[str, Matrix]:
         batch = len(x_raw)  # a list of samples, one row each
     if batch > MAX_BATCH:
         c.fail(f"values.{net.input_name}", f"expected at most {MAX_BATCH} samples; got {batch}")
+        return {}
+    units = net.input_size + sum(layer.size for layer in net.layers)
+    if units * batch > MAX_ACTIVATIONS:
+        c.fail(f"values.{net.input_name}", f"expected at most {MAX_ACTIVATIONS:,} values per pass (units of "
+                                           f"all layers, {units:,}, times samples); {batch} samples make "
+                                           f"{units * batch:,}")
         return {}
     want = shapes(net, batch)
     leaves = [net.input_name, net.target_name] + [l.weight for l in net.layers]
@@ -483,6 +518,9 @@ def parse_ref(text: Any) -> Ref | None:
 def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None) -> tuple[Question, ...]:
     if not isinstance(raw, list) or not raw:
         c.fail("questions", f"expected a list of questions; got {_describe(raw)}")
+        return ()
+    if len(raw) > MAX_QUESTIONS:
+        c.fail("questions", f"expected at most {MAX_QUESTIONS} questions; got {len(raw)}")
         return ()
     out: list[Question] = []
     numbers: set[str] = set()
@@ -606,7 +644,7 @@ def _matrix_claims(c: Checker, raw: Any, path: str, net: Network, rate: Fraction
         return ()
     names = [n for n in _order(net)]
     out = []
-    for i, item in enumerate(raw):
+    for i, item in enumerate(c.at_most(raw, path, MAX_ITEMS, "claims")):
         p = f"{path}[{i}]"
         d = c.mapping(item, p, CLAIM_KEYS)
         if not d:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ..errors import Issue
 from .spec import DemoProblem, ExpressionQuestion, GrowthClaim
-from .validate import Checker, _describe
+from .validate import MAX_QUESTIONS, Checker, _describe
 from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
 
 DEMOS = {
     "finite_difference_cost": (1, 64),  # d, the width of the square weight matrices
-    "path_blowup": (1, 20),  # L, the depth of a width-2 network
+    "path_blowup": (1, 16),  # L, the depth of a width-2 network (2^L paths: 20 took 9 s)
 }
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "demo", "sizes", "rounding", "questions"}
 QUESTION_KEYS = {"number", "text", "ask", "answer", "note", "addition", "claims"}
@@ -32,11 +32,15 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
     if not isinstance(raw, list) or len(raw) < 3:
         c.fail("sizes", f"expected a list of at least 3 sizes; got {_describe(raw)}")
         raw = []
+    before = len(c.issues)
     sizes = tuple(c.integer(v, f"sizes[{i}]", low, high) for i, v in enumerate(raw))
-    if list(sizes) != sorted(set(sizes)):
+    if len(c.issues) == before and list(sizes) != sorted(set(sizes)):  # (a refused size reads as 1)
         c.fail("sizes", "expected increasing sizes, each once")
     questions = []
     raw_q = top.get("questions", [])
+    if isinstance(raw_q, list) and len(raw_q) > MAX_QUESTIONS:
+        c.fail("questions", f"expected at most {MAX_QUESTIONS} questions; got {len(raw_q)}")
+        raw_q = []
     for i, item in enumerate(raw_q if isinstance(raw_q, list) else []):
         p = f"questions[{i}]"
         d = c.mapping(item, p, QUESTION_KEYS)
@@ -57,7 +61,7 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
     figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
     if c.issues:
         return None, c.issues
-    return DemoProblem(path=file, slug=slug, title=title, handout=handout,
+    return DemoProblem(path=file, lines=lines, slug=slug, title=title, handout=handout,
                        section=c.text(top.get("section", ""), "section", default=""),
                        intro=c.text(top.get("intro", ""), "intro", default=""), demo=demo, sizes=sizes,
                        significant_figures=figures, questions=tuple(questions)), []

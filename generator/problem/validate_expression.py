@@ -11,7 +11,7 @@ from ..errors import Issue
 from .expr import ParseError, parse_expression
 from .spec import Claim, Definition, ExpressionProblem, ExpressionQuestion
 from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
-from .validate import Checker, _describe
+from .validate import MAX_ITEMS, MAX_QUESTIONS, Checker, _describe
 
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "variables", "functions", "definitions",
             "point", "samples", "rounding", "symbols", "questions"}
@@ -66,7 +66,7 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
     if not isinstance(raw_defs, list):
         c.fail("definitions", f"expected a list of {{name, formula}}; got {_describe(raw_defs)}")
         raw_defs = []
-    for i, raw in enumerate(raw_defs):
+    for i, raw in enumerate(c.at_most(raw_defs, "definitions", MAX_ITEMS, "definitions")):
         p = f"definitions[{i}]"
         d = c.mapping(raw, p, {"name", "formula"})
         name = c.name(d.get("name"), f"{p}.name") if d else ""
@@ -92,6 +92,7 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
     if not isinstance(raw_samples, list) or not raw_samples:
         c.fail("samples", f"expected a list of numbers; got {_describe(raw_samples)}")
         raw_samples = list(DEFAULT_SAMPLES)
+    raw_samples = c.at_most(raw_samples, "samples", MAX_ITEMS, "samples") or list(DEFAULT_SAMPLES)
     samples = tuple(c.number(v, f"samples[{i}]") for i, v in enumerate(raw_samples))
     questions = _questions(c, top.get("questions"), formulas, variables, defined)
     figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
@@ -101,7 +102,7 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
     if c.issues:
         return None, c.issues
     return ExpressionProblem(
-        path=file, slug=slug, title=title, handout=handout,
+        path=file, lines=lines, slug=slug, title=title, handout=handout,
         section=c.text(top.get("section", ""), "section", default=""),
         intro=c.text(top.get("intro", ""), "intro", default=""),
         variables=tuple(variables), functions=tuple(functions), definitions=tuple(definitions),
@@ -120,6 +121,9 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
                defined: list[str]) -> tuple[ExpressionQuestion, ...]:
     if not isinstance(raw, list) or not raw:
         c.fail("questions", f"expected a list of questions; got {_describe(raw)}")
+        return ()
+    if len(raw) > MAX_QUESTIONS:
+        c.fail("questions", f"expected at most {MAX_QUESTIONS} questions; got {len(raw)}")
         return ()
     out = []
     for i, item in enumerate(raw):
@@ -148,9 +152,11 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
         forms_raw = d.get("forms", [])
         # a general chain's forms may use the inner derivatives, e.g. du_dx
         inner = defined + [derivative_symbol(n, v) for n in defined + variables for v in variables]
+        forms_raw = c.at_most(forms_raw if isinstance(forms_raw, list) else [forms_raw], f"{p}.forms",
+                              MAX_ITEMS, "forms")
         with sp.evaluate(False):  # kept as the question writes it: shown in that order
             forms = tuple(f for f in (formulas.parse(t, f"{p}.forms[{j}]", extra=inner) for j, t in enumerate(
-                forms_raw if isinstance(forms_raw, list) else [forms_raw])) if f is not None)
+                forms_raw)) if f is not None)
         if ask == "derivative" and "forms" in d:
             c.fail(f"{p}.forms", "a derivative's forms are derived by the generator, not given; to "
                                  "differentiate the function as the question writes it, list that form under 'via'")
@@ -176,7 +182,7 @@ def _claims(c: Checker, raw: Any, path: str, formulas: _Formulas, variables: lis
         c.fail(path, f"expected a list of claims; got {_describe(raw)}")
         return ()
     out = []
-    for i, item in enumerate(raw):
+    for i, item in enumerate(c.at_most(raw, path, MAX_ITEMS, "claims")):
         p = f"{path}[{i}]"
         d = c.mapping(item, p, CLAIM_KEYS)
         if not d:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -156,7 +157,9 @@ def solve_expression(problem: ExpressionProblem) -> ExpressionSolution:
     grads = ctx.node_gradients()
     failed = [c for c in ctx.checks if not c.passed]
     if failed:
-        lines = [f"  {c.what}: analytic {c.analytic!r}, central difference {c.numeric!r}" for c in failed]
+        lines = [f"  {c.what}: analytic {c.analytic!r}, central difference {c.numeric!r}"
+                 + ("" if math.isfinite(c.analytic) and math.isfinite(c.numeric) else
+                    " (float64 overflows here: use smaller numbers)") for c in failed]
         raise VerificationError(f"{problem.path}: {len(failed)} derivative(s) disagree with their "
                                 "finite-difference check; no page written:\n" + "\n".join(lines))
     return ExpressionSolution(problem, graph, values, exact_values, grads, answers, tuple(ctx.checks))

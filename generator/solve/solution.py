@@ -171,6 +171,18 @@ def elem_of(graph: Graph, problem: Problem, ref: Ref) -> Elem:
     return Elem(ref.name, (ref.index[0] - 1, 0))
 
 
+def entry_text(graph: Graph, problem: Problem, name: str, index: tuple[int, int]) -> str:
+    """A stored entry as the problem file writes it: 1-based, column 0 = a folded bias (the
+    inverse of elem_of), e.g. W1[1,0]; a sample's column is named as such."""
+    rows, cols = graph.node(name).shape
+    if rows * cols == 1:
+        return name
+    if any(name == layer.weight for layer in problem.network.layers):
+        offset = 0 if problem.network.bias == "folded" else 1
+        return f"{name}[{index[0] + 1},{index[1] + offset}]"
+    return f"{name}[{index[0] + 1}]" + (f" (sample {index[1] + 1})" if cols > 1 else "")
+
+
 def solve(problem: Problem, exact_forms: bool = True) -> Solution:
     """Compute and verify every answer; raise VerificationError if any check fails.
 
@@ -182,20 +194,22 @@ def solve(problem: Problem, exact_forms: bool = True) -> Solution:
     values = forward(graph, leaves)
     _not_saturated(problem, graph, values)
     grads = backward(graph, values)
+    _check_finite(problem, graph, values, grads)
     exact_values = forward_exact(graph, problem.values) if exact_forms and is_small(graph) else None
     if exact_values is not None:
         _cross_check_exact(problem, values, exact_values)
     ctx = _Context(problem, graph, leaves, values, grads, exact_values)
     ctx.index_forms = exact_forms
     answers = tuple((q, ctx.answer(q)) for q in problem.questions)
-    gradient_checks = tuple(_gradient_checks(graph, leaves, grads))
+    gradient_checks = tuple(_gradient_checks(problem, graph, leaves, grads))
     solution = Solution(problem, graph, values, grads, exact_values, answers,
                         tuple(ctx.checks), gradient_checks)
     failed = [c for c in solution.all_checks if not c.passed]
     if failed:
-        lines = [f"  {c.what}: analytic {c.analytic!r}, central difference {c.numeric!r}"
-                 + (f", one-sided {c.left!r} / {c.right!r}" if c.kink else "") for c in failed]
-        raise VerificationError(f"{problem.path}: {len(failed)} derivative(s) disagree with their "
+        # one line per derivative (a question's check and the gradient check may be the same one)
+        lines = list(dict.fromkeys(f"  {c.what}: analytic {c.analytic!r}, central difference {c.numeric!r}"
+                                   + (f", one-sided {c.left!r} / {c.right!r}" if c.kink else "") for c in failed))
+        raise VerificationError(f"{problem.path}: {len(lines)} derivative(s) disagree with their "
                                 f"finite-difference check; no page written:\n" + "\n".join(lines))
     # the general formulas, checked against the gradients that passed their checks
     return dataclasses.replace(solution, formulas=solve_formulas(problem, graph, values, grads))
@@ -216,6 +230,24 @@ def _not_saturated(problem: Problem, graph: Graph, values: Values) -> None:
             f"of the last layer smaller in size (smaller weights or inputs); no page written")
 
 
+def _check_finite(problem: Problem, graph: Graph, values: Values, grads: Values) -> None:
+    """Stop, naming the overflow, when float64 cannot hold a value or a gradient (else every
+    check would fail as "nan vs nan")."""
+    for kind, table in (("value", values), ("gradient", grads)):
+        for node in graph.nodes:
+            m = table.get(node.name)
+            if m is None or np.all(np.isfinite(m)):
+                continue
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(m))[0])
+            entry = entry_text(graph, problem, node.name, index)
+            what = entry if kind == "value" else f"dJ/d{entry}"
+            layer = next((l for l in problem.network.layers if node.name in (l.pre, l.post, l.weight, l.bias)), None)
+            field_path = f"values.{layer.weight}" if layer is not None else "values"
+            raise VerificationError(f"{problem.where(field_path)}: the {kind} {what} overflows float64 "
+                                    f"(it is {m[index]}; float64 holds up to 1.8e308); use smaller numbers; "
+                                    f"no page written")
+
+
 def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues) -> None:
     """The numpy and sympy forward passes must agree on every value."""
     for name, m in exact_values.items():
@@ -225,7 +257,7 @@ def _cross_check_exact(problem: Problem, values: Values, exact_values: SymValues
                                     f"{numeric.tolist()} vs {values[name].tolist()}")
 
 
-def _gradient_checks(graph: Graph, leaves: Values, grads: Values) -> list[fd.Check]:
+def _gradient_checks(problem: Problem, graph: Graph, leaves: Values, grads: Values) -> list[fd.Check]:
     """Every parameter entry for small networks, else random directions."""
     params = graph.params()
     if sum(leaves[p.name].size for p in params) > MAX_ENTRY_CHECKS:
@@ -234,7 +266,7 @@ def _gradient_checks(graph: Graph, leaves: Values, grads: Values) -> list[fd.Che
     for p in params:
         for index in np.ndindex(leaves[p.name].shape):
             probe = fd.objective_probe(graph, leaves, p.name, index)
-            checks.append(fd.check(f"dJ/d{p.name}{list(index)}", float(grads[p.name][index]),
+            checks.append(fd.check(f"dJ/d{entry_text(graph, problem, p.name, index)}", float(grads[p.name][index]),
                                    probe, float(leaves[p.name][index])))
     return checks
 
@@ -294,8 +326,8 @@ class _Context:
         value = float(grads[wrt.node][wrt.index])
         probe = fd.entry_probe(self.graph, self.leaves, self.values,
                                None if of is None else (of.node, of.index), wrt.node, wrt.index)
-        name = "J" if of is None else f"{of.node}{list(of.index)}"
-        c = fd.check(f"d{name}/d{wrt.node}{list(wrt.index)}", value, probe,
+        name = "J" if of is None else entry_text(self.graph, self.problem, of.node, of.index)
+        c = fd.check(f"d{name}/d{entry_text(self.graph, self.problem, wrt.node, wrt.index)}", value, probe,
                      float(self.values[wrt.node][wrt.index]))
         return value, self.record(c)
 
