@@ -357,6 +357,15 @@ def check_dead(main: Solution, values: dict[str, np.ndarray]) -> None:
 # ---------------------------------------------------------------- the variants of a problem
 
 
+MAX_PRACTICE_NUMBERS = 1000  # numbers in a problem a student could work by hand, at most
+
+
+def hand_sized(problem: Problem) -> bool:
+    """Practice is for numbers worked by hand: a network of thousands of weights gets no variants
+    (drawing and solving 20 of them took 5 minutes for 90,000 weights)."""
+    return sum(len(row) for m in problem.values.values() for row in m) <= MAX_PRACTICE_NUMBERS
+
+
 def rng_for(seed: int, number: int, attempt: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64([seed, number, attempt]))
 
@@ -368,7 +377,7 @@ def make_variants(problem: Problem, count: int | None = None, seed: int | None =
     the variants found so far are kept; ``wanted`` records how many were asked for."""
     count = problem.variants.count if count is None else count
     seed = problem.variants.seed if seed is None else seed
-    if count == 0 or not any(is_practised(q) for q in problem.questions):
+    if count == 0 or not any(is_practised(q) for q in problem.questions) or not hand_sized(problem):
         return Variants((), (), count)
     main_problem = practised_problem(problem, problem.values)
     main_solution = solve(main_problem, exact_forms=False)
