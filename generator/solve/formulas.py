@@ -72,6 +72,11 @@ def _grads_read(e: mx.Expr) -> set[str]:
     return set().union(*(_grads_read(part) for part in mx.children(e)))
 
 
+def _named_symbol(graph: Graph, name: str) -> bool:
+    """Whether a node's symbol is a name, not a number (a bias held at 0 is written 0)."""
+    return any(ch.isalpha() for ch in graph.node(name).latex)
+
+
 def leaf(graph: Graph, name: str) -> mx.Expr:
     """A node as a tree leaf: parameters are matrices, everything else per-sample vectors."""
     node = graph.node(name)
@@ -113,7 +118,7 @@ def derive(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
             if decay is not None and w_name in loss_node.inputs[2:]:  # + lambda W
                 weight = mx.Add(weight, decay.gradient_matrix(mx.Mat(w_name)))
             eqs.append(Equation(w_name, "weight", weight, pre.layer))
-        if "bias" in rules and graph.node(pre.inputs[2]).kind == "param":
+        if "bias" in rules and graph.node(pre.inputs[2]).kind == "param" and _named_symbol(graph, pre.inputs[2]):
             eqs.append(Equation(pre.inputs[2], "bias", rules["bias"], pre.layer))
         eqs.append(Equation(x_name, "input", rules["input"], pre.layer))
         upstream = rules["input"]
@@ -133,11 +138,13 @@ def derive_forward(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
     for node in graph.nodes:
         if node.kind == "linear":
             bias = mx.Mat(node.inputs[2]) if len(node.inputs) > 2 else None
-            if bias is not None and not any(ch.isalpha() for ch in graph.node(bias.name).latex):
+            if bias is not None and not _named_symbol(graph, bias.name):
                 bias = None  # a fixed number such as a zero bias, left out as the Given block does
             tree = Linear(node.op).forward_matrix(leaf(graph, node.inputs[0]), mx.Mat(node.inputs[1]), bias)
             eqs.append(Equation(node.name, "forward", tree, node.layer))
         elif node.kind == "activation":
+            if graph.node(node.inputs[0]).latex == node.latex:  # the identity, written with one symbol
+                continue
             key = f"g_{node.name}" if f"g_{node.name}" in problem.symbols else ""
             eqs.append(Equation(node.name, "forward", activation_of(node.op, node.param).forward_matrix(mx.Vec(node.inputs[0]), key),
                                 node.layer))
