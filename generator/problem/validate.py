@@ -20,7 +20,7 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?\s*$")
 
 # a decimal with an exponent, written as text ('1e-3'): its exponent is checked before Fraction
-EXPONENT = re.compile(r"^\s*[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)[eE]([-+]?\d[\d_]*)\s*$")
+EXPONENT = re.compile(r"^\s*[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)[eE]([-+]?\d+(?:_\d+)*)\s*$")
 MAX_EXPONENT = 400  # 10^400 is beyond float64 already
 MAX_NUMBER = Fraction(sys.float_info.max)  # numbers are also computed in float64
 MAX_NUMBER_TEXT = "1.8e308"

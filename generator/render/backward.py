@@ -117,7 +117,8 @@ class BackwardWriter:
         eqs = [e for e in self.f.equations if self.listed(e)]
         lines = ["## The backward pass in general {#backward-pass}\n",
                  "The forward pass defines each quantity from the one below it:\n",
-                 self.block(self.f.forward),
+                 self.block(tuple(e for e in self.f.forward  # not x^(3) = x^(3): an identity with one symbol
+                                  if self.lhs(e) != self.rhs(e))),
                  self.intro() + "\n",
                  self.block(tuple(eqs))]
         opened = self.open_functions()

@@ -143,8 +143,6 @@ def derive_forward(problem: Problem, graph: Graph) -> tuple[Equation, ...]:
             tree = Linear(node.op).forward_matrix(leaf(graph, node.inputs[0]), mx.Mat(node.inputs[1]), bias)
             eqs.append(Equation(node.name, "forward", tree, node.layer))
         elif node.kind == "activation":
-            if graph.node(node.inputs[0]).latex == node.latex:  # the identity, written with one symbol
-                continue
             key = f"g_{node.name}" if f"g_{node.name}" in problem.symbols else ""
             eqs.append(Equation(node.name, "forward", activation_of(node.op, node.param).forward_matrix(mx.Vec(node.inputs[0]), key),
                                 node.layer))
