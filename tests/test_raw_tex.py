@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from built_pages import read_page
 from hooks.katex_hook import math_render_mode
 from test_site import SITE, pytestmark  # noqa: F401  (fail, with the reason, when site/ is stale)
 
@@ -109,7 +110,7 @@ def test_every_built_page_is_free_of_raw_tex():
     math_is_raw = math_render_mode() == "browser"
     found = {}
     for page in pages:
-        hits = raw_tex(visible_text(page.read_text(encoding="utf-8"), math_is_raw))
+        hits = raw_tex(visible_text(read_page(page), math_is_raw))
         if hits:
             found[page.relative_to(SITE).as_posix()] = hits
     if found:

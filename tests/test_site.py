@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from built_pages import read_page
 from conftest import ROOT_DIR
 from hooks.katex_hook import math_render_mode
 
@@ -88,7 +89,7 @@ def test_problem_page_exists(page):
 
 def test_every_solution_is_collapsed(page):
     _, _, problem, html = page
-    text = html.read_text(encoding="utf-8")
+    text = read_page(html)
     questions = yaml.safe_load(problem.read_text(encoding="utf-8"))["questions"]
     details = re.findall(r"<details\b[^>]*>", text)
     solutions = [d for d in details if 'class="success"' in d]
@@ -101,7 +102,7 @@ def test_every_solution_is_collapsed(page):
 def test_no_html_file_references_the_network():
     offenders = []
     for html in SITE.rglob("*.html"):
-        text = html.read_text(encoding="utf-8", errors="replace")
+        text = read_page(html)
         for m in re.finditer(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", text):
             offenders.append(f"{html.relative_to(SITE)}: {text[m.start():m.start() + 60]}")
     assert offenders == []
@@ -125,7 +126,7 @@ def test_katex_is_served_from_the_site():
 
 
 def local_refs(html: Path) -> list[str]:
-    text = html.read_text(encoding="utf-8")
+    text = read_page(html)
     refs = re.findall(r"""<(?:img|script)\b[^>]*\bsrc=["']([^"']+)["']""", text)
     refs += re.findall(r"""<link\b[^>]*\brel=["']stylesheet["'][^>]*\bhref=["']([^"']+)["']""", text)
     return [r for r in refs if not re.match(r"^(?:[a-z]+:)?//", r) and not r.startswith("data:")]
@@ -151,7 +152,7 @@ def test_page_loads_katex_and_its_assets_exist(page):
 def test_every_formula_of_the_site_is_rendered_at_build_time():
     unrendered = []
     for html in sorted(SITE.rglob("*.html")):
-        text = html.read_text(encoding="utf-8")
+        text = read_page(html)
         formulas = re.findall(r'<(?:span|div) class="arithmatex">(.{0,40})', text)
         unrendered += [f"{html.relative_to(SITE)}: {f}" for f in formulas
                        if not re.match(r'<span><span class="katex(?:-display)?">', f)]

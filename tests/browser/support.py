@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from built_pages import read_page
 from hooks.katex_hook import math_render_mode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,22 +46,22 @@ def html_pages() -> list[str]:
     return pages
 
 
-# Practice pages (generator/render/practice.py): handouts/<handout>/<problem>-practice.html, tested
-# by test_browser_practice.py; most of each is hidden (one variant shown), so the checks that go
-# through every page leave them out.
+# Practice pages (generator/render/practice.py): handouts/<handout>/<problem>-practice.html; their
+# answers are checked by test_browser_practice.py. Only the chosen variant is loaded
+# (hooks/defer_hook.py), so the page-by-page checks go through them too.
 PRACTICE_PAGES = [p for p in html_pages() if p.endswith("-practice.html")]
 # A handout's answer key (answers.html, generator/render/print_pages.py) is its worked pages'
 # content once more, solutions unfolded: up to 31,000 DOM nodes. The page-by-page checks (load,
 # math, axe, phone) run on the worked pages that content comes from, and on the question
 # sheets; the answer keys have tests of their own (test_browser_print.py: printed, measured).
 ANSWER_KEYS = [p for p in html_pages() if re.fullmatch(r"handouts/[^/]+/answers\.html", p)]
-PAGES = [p for p in html_pages() if p not in ANSWER_KEYS and p not in PRACTICE_PAGES]
+PAGES = [p for p in html_pages() if p not in ANSWER_KEYS]
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
 # A handout's print pages (questions.html, answers.html; generator/render/print_pages.py) sit
 # beside its problem pages but are not problem pages.
 PRINT_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/questions\.html", p)] + ANSWER_KEYS
 PROBLEM_PAGES = [p for p in PAGES if re.fullmatch(r"handouts/[^/]+/[^/]+\.html", p)
-                 and not p.endswith("/index.html") and p not in PRINT_PAGES]
+                 and not p.endswith("/index.html") and p not in PRINT_PAGES + PRACTICE_PAGES]
 
 
 def main_problem_page() -> str | None:
@@ -73,7 +74,8 @@ def main_problem_page() -> str | None:
 
 
 def source(page: str) -> str:
-    return (SITE / page).read_text(encoding="utf-8")
+    """The page's HTML with the bodies the build deferred put back (tests/built_pages.py)."""
+    return read_page(SITE / page)
 
 
 def has_math(page: str) -> bool:
@@ -203,7 +205,33 @@ GRAPHS_JS = """async () => {
   });
 }"""
 
-OPEN_ALL_DETAILS_JS = "() => document.querySelectorAll('details').forEach(d => d.open = true)"
+# Open every <details> under `scope` and wait until the bodies the build deferred have arrived
+# (hooks/defer_hook.py: a folded solution's body loads when it is opened; a practice variant's
+# worked solutions are themselves folded and deferred, so this opens in rounds). Fails (throws)
+# when a body does not arrive in time.
+OPEN_ALL_DETAILS_JS = """async (scope) => {
+  const waiting = () => [...document.querySelectorAll('[data-part-src]:not([data-part-loaded])')]
+    .filter(el => el.tagName === 'DETAILS' ? el.open : !el.hidden);
+  for (let round = 0; round < 5; round++) {
+    const closed = [...document.querySelectorAll((scope || '') + ' details')].filter(d => !d.open);
+    closed.forEach(d => d.open = true);
+    await new Promise(r => setTimeout(r, 0));  // the toggle events, which start the loading
+    const deadline = Date.now() + 20000;
+    while (waiting().length) {
+      if (Date.now() > deadline) throw new Error('deferred bodies did not arrive: '
+          + waiting().map(el => el.getAttribute('data-part-src')).slice(0, 3).join(', '));
+      await new Promise(r => setTimeout(r, 20));
+    }
+    if (!closed.length) break;
+  }
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await document.fonts.ready;  // fonts only the arrived math uses (else aborted when the page closes)
+}"""
+
+
+def open_all_details(page, scope: str = "") -> None:
+    """Open every <details> (under the CSS selector `scope`) with its deferred body loaded."""
+    page.evaluate(OPEN_ALL_DETAILS_JS, scope)
 
 
 @dataclass
@@ -309,7 +337,7 @@ def math_problems(page) -> list[str]:
 def graph_problems(page) -> tuple[int, list[str]]:
     """(number of graphs, why some of them are not visible) for the open page, every <details>
     opened first so that graphs inside solutions are laid out too."""
-    page.evaluate(OPEN_ALL_DETAILS_JS)
+    open_all_details(page)
     graphs = page.evaluate(GRAPHS_JS)
     problems = []
     for g in graphs:

@@ -21,7 +21,7 @@ import re
 import pytest
 
 from .support import (ACTION_TIMEOUT_MS, PAGES, PROBLEM_PAGES, ROOT, assert_none, has_details,
-                      source, wait_for_math)
+                      open_all_details, source, wait_for_math)
 
 AXE = ROOT / "vendor" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
@@ -45,8 +45,7 @@ START_AXE_JS = """([severe, contrast]) => { window.__axe = axe.run(document, {re
       + v.nodes.length + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')
       + ' -- ' + v.help)); }"""
 
-OPEN_ALL_JS = """() => { document.querySelectorAll('.md-content details').forEach(d => d.open = true);
-    if (window.__readerMarkScrollables) window.__readerMarkScrollables(); }"""
+MARK_SCROLLABLES_JS = "() => { if (window.__readerMarkScrollables) window.__readerMarkScrollables(); }"
 
 
 def test_axe_core_is_installed():
@@ -61,7 +60,8 @@ def _prepare(page, url: str, scheme: str, open_solutions: bool, contrast: bool) 
     if shown != SCHEME[scheme]:
         problems.append(f"opened in scheme {shown!r} though the reader prefers {scheme}")
     if open_solutions:
-        page.evaluate(OPEN_ALL_JS)
+        open_all_details(page, ".md-content")
+        page.evaluate(MARK_SCROLLABLES_JS)
     page.add_script_tag(path=str(AXE))
     page.evaluate(START_AXE_JS, [list(SEVERE), contrast])
     return problems

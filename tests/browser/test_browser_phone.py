@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from .support import ACTION_TIMEOUT_MS, PAGES, assert_none, wait_for_math
+from .support import ACTION_TIMEOUT_MS, PAGES, assert_none, open_all_details, wait_for_math
 
 PHONE = {"width": 390, "height": 844}
 MIN_TEXT_PX = 9
 
 MEASURE_JS = """async () => {
-  document.querySelectorAll('.md-content details').forEach(d => d.open = true);
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   if (window.__readerMarkScrollables) window.__readerMarkScrollables();
   const out = {overflow: document.scrollingElement.scrollWidth - window.innerWidth,
                drawings: [], wide: [], tables: []};
@@ -73,6 +71,7 @@ def phone(browser):
 def test_page_reads_on_a_phone(phone, site_url, path):
     phone.goto(site_url + path, wait_until="load")
     wait_for_math(phone)
+    open_all_details(phone, ".md-content")
     m = phone.evaluate(MEASURE_JS)
     problems = []
     if m["overflow"] > 1:

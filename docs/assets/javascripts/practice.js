@@ -1,8 +1,9 @@
 /* Practice pages (generator/render/practice.py): show the variant of ?v=, check typed answers.
  *
- * Everything is in the page: each question's verified answer, the tolerance of each entry (one
- * unit in the last significant figure the page states) and the answers of the named mistakes, as
- * JSON in data-answer. No request is made, so it works from file:// and offline. */
+ * Each variant carries each question's verified answer, the tolerance of each entry (one unit in
+ * the last significant figure the page states) and the answers of the named mistakes, as JSON in
+ * data-answer. Only the chosen variant is loaded: the build moves each variant's body to a script
+ * beside the page (hooks/defer_hook.py) that parts.js adds, so it works from file:// and offline. */
 (function () {
   "use strict";
   var root = document.querySelector(".practice");
@@ -106,7 +107,13 @@
   var v = chosen();
   buildNav(v);
   var section = root.querySelector('.practice-variant[data-v="' + v + '"]');
-  if (section) section.hidden = false;
+  if (section) {
+    section.hidden = false;
+    // its body arrives on demand (hooks/defer_hook.py, parts.js, loaded after this script)
+    document.addEventListener("DOMContentLoaded", function () {
+      if (window.backpropLoadPart) window.backpropLoadPart(section);
+    });
+  }
   root.addEventListener("click", function (e) {
     var button = e.target.closest(".practice-check");
     if (button) check(button.closest(".practice-answer"));

@@ -50,6 +50,7 @@
   window.addEventListener("load", later);
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true);  // a solution opened or closed
+  document.addEventListener("part-loaded", later, true);  // its body arrived (parts.js)
   if (typeof window.document$ !== "undefined") window.document$.subscribe(later);
   window.__readerMarkScrollables = mark;  // for the browser tests: mark now
 
