@@ -1,24 +1,31 @@
 """Page load on a phone profile: 390 x 844 CSS px, touch, and the CPU slowed down 4 times
 (Chrome DevTools Protocol Emulation.setCPUThrottlingRate), the site served on 127.0.0.1.
 
-    python -m benchmarks.bench_phone [--site DIR] [--repeats N] [--no-all]
+    python -m benchmarks.bench_phone [--site DIR] [--repeats N] [--no-all] [--no-before]
 
 For the largest page (most HTML bytes; print pages aside) and a typical one (the median), each loaded cold
 ``repeats`` times (a fresh browser context each): first contentful paint, full load (the load
 event, every image that is not lazy loaded), the bytes fetched by then and the DOM's size;
-medians. Then every page once: the slowest full load, against the target of 3 s. Also run by
-`make bench` (benchmarks/bench.py). Writes .bench/phone.json.
+medians. Before and after: each page is also loaded from the site built whole (DEFER_PARTS=off,
+folded solutions and practice variants in the page), in turn with site/. Then every page once:
+the slowest full load, against the target of 3 s. Also run by `make bench`
+(benchmarks/bench.py). Writes .bench/phone.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from hooks.defer_hook import SWITCH
+
 from .bench_page import CHROMIUM, CHROMIUM_ARGS, LOAD_TIMEOUT_MS, served
+from .common import mkdocs_command, run_command
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_FILE = REPO / ".bench" / "phone.json"
@@ -62,50 +69,78 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0] if runs[0][k] is not None}
 
 
-def bench_phone(site: Path, repeats: int = 5, every_page: bool = True) -> dict[str, Any]:
-    """Largest and typical page (medians of ``repeats`` cold loads), and every page once."""
+def bench_phone(site: Path, repeats: int = 5, every_page: bool = True,
+                before: bool = True) -> dict[str, Any]:
+    """Largest and typical page (medians of ``repeats`` cold loads), and every page once.
+
+    With ``before``, the same pages are also built whole (``DEFER_PARTS=off``: folded
+    solutions and practice variants left in the page, as before hooks/defer_hook.py) and each
+    page is loaded from both sites in turn, so the two are measured under the same load. The
+    pages are the largest and the median by HTML bytes of the site built whole (what the
+    deferring was for), and the largest of ``site`` itself."""
     from playwright.sync_api import sync_playwright
 
-    pages = site_pages(site)
-    # the largest and typical page a student reads: not the print pages (questions.html,
-    # answers.html), which hold a whole handout; every page is still loaded below
-    worked = [p for p in pages if not p.endswith(("/questions.html", "/answers.html"))]
-    largest, typical = worked[-1], worked[len(worked) // 2]
-    result: dict[str, Any] = {"profile": {"viewport": PHONE, "cpu_slowdown": CPU_SLOWDOWN},
-                              "largest": {"page": largest}, "typical": {"page": typical}}
-    with served(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            for key, page in (("largest", largest), ("typical", typical)):
-                runs = [load_on_phone(browser, url + page) for _ in range(repeats)]
-                result[key].update(_median(runs), runs=runs)
+    with tempfile.TemporaryDirectory(prefix="bench-phone-") as tmp:
+        sites = {"after": site}
+        if before:
+            sites["before"] = Path(tmp) / "site"
+            run_command(mkdocs_command(REPO, sites["before"]), REPO, **{SWITCH: "off"})
+        chosen = _reading_pages(sites.get("before", site))
+        result: dict[str, Any] = {
+            "profile": {"viewport": PHONE, "cpu_slowdown": CPU_SLOWDOWN},
+            "pages": {"largest": {"page": chosen[-1]}, "typical": {"page": chosen[len(chosen) // 2]}}}
+        own_largest = _reading_pages(site)[-1]
+        if own_largest != chosen[-1]:
+            result["pages"]["largest now"] = {"page": own_largest}
+        with contextlib.ExitStack() as stack:
+            urls = {name: stack.enter_context(served(s)) for name, s in sites.items()}
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                 args=CHROMIUM_ARGS)
+            stack.callback(browser.close)
+            for entry in result["pages"].values():
+                runs: dict[str, list] = {name: [] for name in sites}
+                for _ in range(repeats):
+                    for name in sites:  # in turn: the same moment of a noisy machine
+                        runs[name].append(load_on_phone(browser, urls[name] + entry["page"]))
+                for name in sites:
+                    entry[name] = dict(_median(runs[name]), runs=runs[name])
             if every_page:
-                loads = {page: load_on_phone(browser, url + page)["load_ms"] for page in pages}
+                loads = {page: load_on_phone(browser, urls["after"] + page)["load_ms"]
+                         for page in site_pages(site)}
                 slowest = max(loads, key=loads.get)
                 result["every_page"] = {"loads_ms": loads, "slowest": slowest,
                                         "slowest_ms": loads[slowest],
                                         "over_target": sorted(p for p, ms in loads.items()
                                                               if ms > TARGET_LOAD_S * 1000)}
-        finally:
-            browser.close()
     return result
+
+
+def _reading_pages(site: Path) -> list[str]:
+    """The pages a student reads, by HTML bytes: not the print pages (questions.html,
+    answers.html), which hold a whole handout (every page is still loaded once)."""
+    return [p for p in site_pages(site) if not p.endswith(("/questions.html", "/answers.html"))]
 
 
 def print_phone(r: dict[str, Any]) -> None:
     p = r["profile"]
     print(f"\nPage load on a phone profile ({p['viewport']['width']} px, CPU slowed {p['cpu_slowdown']}x), "
-          f"median of cold loads:")
-    print("| page | first contentful paint | full load | fetched by load | HTML | DOM nodes |")
-    print("|---|---|---|---|---|---|")
-    for key in ("largest", "typical"):
-        x = r[key]
-        print(f"| {key}: {x['page']} | {x['fcp_ms']:.0f} ms | {x['load_ms']:.0f} ms | "
-              f"{x['bytes'] / 1024:.0f} KiB | {x['html_bytes'] / 1024:.0f} KiB | {x['dom_nodes']:.0f} |")
+          f"median of cold loads; 'before': the site built whole (DEFER_PARTS=off), loaded in turn:")
+    print("| page | site | first contentful paint | full load | fetched by load | HTML | DOM nodes |")
+    print("|---|---|---|---|---|---|---|")
+    for key, x in r["pages"].items():
+        for name in ("before", "after"):
+            if name in x:
+                m = x[name]
+                print(f"| {key}: {x['page']} | {name} | {m['fcp_ms']:.0f} ms | {m['load_ms']:.0f} ms | "
+                      f"{m['bytes'] / 1024:.0f} KiB | {m['html_bytes'] / 1024:.0f} KiB | {m['dom_nodes']:.0f} |")
     if "every_page" in r:
         e = r["every_page"]
         verdict = "PASS" if not e["over_target"] else f"MISS ({len(e['over_target'])} pages)"
         print(f"every page, one load each: slowest {e['slowest']} {e['slowest_ms']:.0f} ms "
               f"(target < {TARGET_LOAD_S:.0f} s: {verdict})")
+        if e["over_target"]:
+            print("over 3 s: " + ", ".join(f"{pg} {e['loads_ms'][pg]:.0f} ms" for pg in e["over_target"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=REPO / "site", help="the built site [site/]")
     parser.add_argument("--repeats", type=int, default=5, help="cold loads of each page [5]")
     parser.add_argument("--no-all", action="store_true", help="skip the load of every page")
+    parser.add_argument("--no-before", action="store_true",
+                        help="skip the site built whole (DEFER_PARTS=off) the pages are compared with")
     args = parser.parse_args(argv)
-    result = bench_phone(args.site.resolve(), args.repeats, not args.no_all)
+    result = bench_phone(args.site.resolve(), args.repeats, not args.no_all, not args.no_before)
     print_phone(result)
     OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")

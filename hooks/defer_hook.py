@@ -15,11 +15,15 @@ Parts nest: a variant's part holds its folded solutions, each deferred in turn.
 
 The search index is built before this hook runs (it indexes the whole page), and print pages
 (question sheets, answer keys) hold none of these elements, so they print whole.
+
+``DEFER_PARTS=off`` in the environment leaves every page whole (`make bench` builds the site
+both ways to measure what deferring saves on a phone).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -39,7 +43,12 @@ WHERE_OTHER = "the worked page shows the handout's own numbers."
 MIN_BYTES = 2048
 
 
+SWITCH = "DEFER_PARTS"
+
+
 def on_post_page(output: str, page, config) -> str:
+    if os.environ.get(SWITCH, "on") == "off":
+        return output
     dest = page.file.dest_uri
     start = output.find("<article")
     end = output.rfind("</article>")
