@@ -15,12 +15,29 @@
     var placeholder = el.querySelector(":scope > .part-placeholder");
     if (placeholder) placeholder.remove();
     el.insertAdjacentHTML("beforeend", html);
+    wrapTables(el);
     el.removeAttribute("data-part-loading");
     el.setAttribute("data-part-loaded", "");
     el.dispatchEvent(new CustomEvent("part-loaded", { bubbles: true }));
     var callbacks = waiting[key] || [];
     delete waiting[key];
     callbacks.forEach(function (f) { f(el); });
+  }
+
+  // Material wraps each plain table of a page in a scrolling box when the page loads; a body
+  // that arrives later gets the same boxes (reader.js then gives a wide one its cue and focus)
+  function wrapTables(el) {
+    var tables = el.querySelectorAll("table:not([class])");
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (table.parentElement.classList.contains("md-typeset__table")) continue;
+      var wrap = document.createElement("div"), inner = document.createElement("div");
+      wrap.className = "md-typeset__scrollwrap";
+      inner.className = "md-typeset__table";
+      table.parentNode.insertBefore(wrap, table);
+      wrap.appendChild(inner);
+      inner.appendChild(table);
+    }
   }
 
   function load(el, callback) {
