@@ -67,3 +67,11 @@ class Graph:
     def consumers(self, name: str) -> tuple[Node, ...]:
         """The nodes that take ``name`` as an input."""
         return tuple(n for n in self.nodes if name in n.inputs)
+
+
+@dataclass(frozen=True, order=True)
+class Elem:
+    """One scalar entry of a node: (row, column), 0-based, as stored."""
+
+    node: str
+    index: tuple[int, int]

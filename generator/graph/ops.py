@@ -6,11 +6,16 @@ column per sample. Adding an activation or a loss is one entry below.
 LaTeX templates take the element symbols by name: ``{a}`` is the op's input, ``{z}`` its
 output (activations); ``{y}`` the target and ``{yhat}`` the prediction (losses). Only these
 placeholders are replaced (see render.symbols.fill); other braces are plain LaTeX.
+
+Each entry is also the op of a graph node: ``op_for(node)`` gives it, configured as the node
+uses it, and every entry answers the same questions (``OpEntry``: its value, exact value,
+vector-Jacobian products, local derivatives and labels), so code outside the table asks the
+entry and never branches on a node's kind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Callable
 
@@ -18,15 +23,77 @@ import numpy as np
 import sympy as sp
 
 from . import mexpr as mx
+from .model import Elem, Graph, Node
 
 Array = np.ndarray
+Tidy = Callable[[sp.Expr], sp.Expr]  # the solver's simplify, for the exact forms an op derives
+
+
+@dataclass(frozen=True)
+class Factor:
+    """d out / d inp for one op, with the operand entries its formula is written in."""
+
+    out: Elem
+    inp: Elem
+    role: str  # which input of the op: "input", "weight", "bias", "pre", "cross", "prediction", "decay"
+    value: float
+    exact: sp.Expr | None
+    operands: dict[str, Elem] = field(default_factory=dict)  # template name -> entry
+    latex: str = ""  # the derivative, in the operands' placeholders
+    latex_in_input: str = ""  # the same first written with the op's input ("" when no other form)
+
+
+class OpEntry:
+    """What every entry of the table answers as the op of a graph node (``op_for(node)``);
+    ``args`` are the node's input values, in the node's order. The defaults below are those
+    of an op with nothing to add."""
+
+    kinks: tuple[float, ...] = ()  # points where the op is not differentiable
+    convention = ""  # the value used at a kink, stated on the page
+    numerics = ""  # how float64 evaluation stays finite, stated on the page
+
+    def evaluate(self, args: list[Array]) -> Array:
+        """The node's value, in float64."""
+        raise NotImplementedError
+
+    def sym_evaluate(self, args: list[sp.Matrix], tidy: Tidy) -> sp.Matrix:
+        """The node's exact value; ``tidy`` simplifies what the op derives."""
+        raise NotImplementedError
+
+    def vjps(self, upstream: Array, args: list[Array], out: Array) -> list[Array | None]:
+        """dJ/d(each input) from dJ/d(out), in the node's input order (None: no gradient flows)."""
+        raise NotImplementedError
+
+    def reached(self, position: int, index: tuple[int, int], shape: tuple[int, int]) -> list[tuple[int, int]]:
+        """The output entries (of ``shape``) that entry ``index`` of input ``position`` feeds directly."""
+        raise NotImplementedError
+
+    def local(self, node: Node, out: Elem, inp: Elem, values: dict, exact: dict | None, tidy: Tidy) -> Factor:
+        """The local derivative d out / d inp, with its value, exact form and LaTeX."""
+        raise NotImplementedError
+
+    def label(self, graph: Graph, node: Node) -> tuple[str, dict[str, str]]:
+        """What the op computes, as a template and the node's symbols for its placeholders."""
+        raise NotImplementedError
+
+    def entry_terms(self, node: Node, out: Elem, values: dict) -> list[tuple[Elem, ...]]:
+        """The output entry as a sum of products of input entries, term by term ([]: not one)."""
+        return []
+
+    def side_by_side(self, node: Node, values: dict) -> list[Elem]:
+        """The input entries a drawing sets on one level, in reading order ([]: none)."""
+        return []
+
+    def stacked(self, node: Node) -> list[tuple[str, str]]:
+        """Pairs of inputs a drawing keeps one above the other ([]: none)."""
+        return []
 
 
 # ---------------------------------------------------------------- activations (element-wise)
 
 
 @dataclass(frozen=True)
-class Activation:
+class Activation(OpEntry):
     """z = g(a) with its derivative. Element-wise unless ``vjp_rule`` says otherwise: then each
     output entry depends on every input entry of its sample (column), and the Jacobian of one
     sample has ``derivative`` on its diagonal and ``cross`` off it."""
@@ -98,6 +165,48 @@ class Activation:
         if self.configure is None or value is None:
             return self
         return self.configure(Fraction(value))
+
+    # ---- as the op of a node z = g(a) (args: the node's input values, in order)
+
+    def evaluate(self, args: list[Array]) -> Array:
+        """z = g(a)."""
+        return self.forward(args[0])
+
+    def sym_evaluate(self, args: list[sp.Matrix], tidy: Tidy) -> sp.Matrix:
+        """z = g(a) exactly."""
+        if not self.elementwise:  # each entry from its whole sample (softmax)
+            return self.sym_forward_matrix(args[0])
+        # simplify only values of rational inputs (cheap, e.g. 1/(1+e^5)); nested forms stay raw
+        return args[0].applyfunc(lambda a: tidy(self.sym_forward(a)) if a.is_Rational else self.sym_forward(a))
+
+    def vjps(self, upstream: Array, args: list[Array], z: Array) -> list[Array | None]:
+        """dJ/da from dJ/dz."""
+        return [self.vjp(upstream, args[0], z)]
+
+    def reached(self, position: int, index: tuple[int, int], shape: tuple[int, int]) -> list[tuple[int, int]]:
+        """The entries of z that entry ``index`` of a depends on directly."""
+        r, c = index
+        if self.elementwise:
+            return [(r, c)]
+        return [(i, c) for i in range(shape[0])]  # every entry of the sample depends on this one
+
+    def local(self, node: Node, out: Elem, inp: Elem, values: dict, exact: dict | None, tidy: Tidy) -> Factor:
+        """d z_i / d a_p at one entry: g'(a) on the diagonal, ``cross`` off it."""
+        (i, k), (p, q) = out.index, inp.index
+        if i != p and not self.elementwise:  # d z_i / d a_p of an op that couples a sample's entries
+            zp = Elem(out.node, (p, q))
+            sym = tidy(self.sym_cross(exact[out.node][i, k], exact[out.node][p, q])) if exact is not None else None
+            return Factor(out, inp, "cross", float(self.cross(values[out.node][i, k], values[out.node][p, q])),
+                          sym, {"z": out, "zp": zp}, self.latex_cross)
+        a, z = values[inp.node][p, q], values[out.node][i, k]
+        value = float(self.derivative(np.array([[a]]), np.array([[z]]))[0, 0])
+        sym = tidy(self.sym_derivative(exact[inp.node][p, q], exact[out.node][i, k])) if exact is not None else None
+        return Factor(out, inp, "pre", value, sym, {"a": inp, "z": out}, self.latex_derivative,
+                      self.latex_derivative_in_a)
+
+    def label(self, graph: Graph, node: Node) -> tuple[str, dict[str, str]]:
+        """What the op computes, as a template and the node's symbols for it: ReLU(a)."""
+        return self.latex, {"a": graph.node(node.inputs[0]).latex}
 
 
 def _ONE(z: mx.Expr) -> mx.Expr:
@@ -270,7 +379,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 @dataclass(frozen=True)
-class Loss:
+class Loss(OpEntry):
     """A loss J(yhat, y): the per-sample loss l_k summed over the outputs, J = mean over the batch
     (and over the outputs too when ``per_output_mean``). Arrays have one column per sample."""
 
@@ -291,6 +400,8 @@ class Loss:
     targets: str = "any"  # any | probability (each in [0, 1]) | distribution (>= 0, sum 1 per sample)
     numerics: str = ""  # how log(0) is kept away, stated on the page
     clip: float = 0.0  # yhat is clipped to [clip, 1 - clip] before a log; a clipped yhat is refused
+    # ---- the loss node's weight decay (its weights are the node's inputs after yhat and y)
+    decay: WeightDecay | None = None
 
     def gradient_matrix(self, yhat: mx.Expr, y: mx.Expr, outputs: int, key: str = "") -> mx.Expr | None:
         """dJ/dyhat as a matrix expression; None for a loss shown only fused with its activation;
@@ -330,6 +441,62 @@ class Loss:
         if not self.clip:
             return np.zeros(yhat.shape, dtype=bool)
         return (yhat < self.clip) | (yhat > 1.0 - self.clip)
+
+    # ---- as the op of the node J = J(yhat, y) (+ the decay of the weights after them)
+
+    def evaluate(self, args: list[Array]) -> Array:
+        """J, as a 1 x 1 array."""
+        value = self.forward(args[0], args[1])
+        if self.decay is not None:
+            value += self.decay.forward(args[2:])
+        return np.array([[value]])
+
+    def sym_evaluate(self, args: list[sp.Matrix], tidy: Tidy) -> sp.Matrix:
+        """J exactly."""
+        value = self.sym_forward(args[0], args[1])
+        if self.decay is not None:
+            value += self.decay.sym_forward(args[2:])
+        return sp.Matrix([[tidy(value)]])
+
+    def vjps(self, upstream: Array, args: list[Array], out: Array) -> list[Array | None]:
+        """dJ/dyhat, none for the target, lambda W for each decayed weight."""
+        g = upstream[0, 0]
+        return [g * self.gradient(args[0], args[1]), None] + [g * self.decay.gradient(w) for w in args[2:]]
+
+    def reached(self, position: int, index: tuple[int, int], shape: tuple[int, int]) -> list[tuple[int, int]]:
+        """J depends on every prediction and decayed weight entry (no gradient flows to y)."""
+        return [] if position == 1 else [(0, 0)]
+
+    def local(self, node: Node, out: Elem, inp: Elem, values: dict, exact: dict | None, tidy: Tidy) -> Factor:
+        """dJ/dyhat_pq, or lambda W_pq for a decayed weight."""
+        p, q = inp.index
+        if node.inputs.index(inp.node) >= 2:  # d J / d W_pq of the weight decay: lambda W_pq
+            w = float(values[inp.node][p, q])
+            sym = tidy(self.decay.sym_derivative(exact[inp.node][p, q])) if exact is not None else None
+            return Factor(out, inp, "decay", float(self.decay.gradient(np.array(w))), sym, {"w": inp},
+                          self.decay.latex_derivative)
+        pred, target = node.inputs[:2]
+        yhat = values[pred]
+        value = float(self.gradient(yhat, values[target])[p, q])
+        sym = (tidy(self.sym_derivative(exact[pred][p, q], exact[target][p, q], *yhat.shape))
+               if exact is not None else None)
+        batch = yhat.shape[1]  # J is the mean over the batch: m = batch size
+        latex = self.latex_derivative if batch == 1 else rf"\tfrac{{1}}{{m}}\left({self.latex_derivative}\right)"
+        return Factor(out, inp, "prediction", value, sym, {"yhat": Elem(pred, (p, q)), "y": Elem(target, (p, q))},
+                      latex)
+
+    def label(self, graph: Graph, node: Node) -> tuple[str, dict[str, str]]:
+        """What J computes: the per-output loss for one output, else its name; + the penalty."""
+        pred, target = node.inputs[:2]
+        template = self.latex if graph.node(pred).shape == (1, 1) else self.name.replace("_", " ") + "({yhat}, {y})"
+        penalty = " + " + self.decay.latex if self.decay is not None else ""
+        return template + penalty, {"yhat": graph.node(pred).latex, "y": graph.node(target).latex}
+
+    def side_by_side(self, node: Node, values: dict) -> list[Elem]:
+        """Each prediction entry beside its target, in reading order."""
+        pred, target = node.inputs[:2]
+        rows, cols = values[pred].shape
+        return [Elem(n, (r, c)) for r in range(rows) for c in range(cols) for n in (pred, target)]
 
 
 def _squared(name: str, scale: sp.Rational, per_output_mean: bool, latex: str, latex_derivative: str) -> Loss:
@@ -447,10 +614,11 @@ BIAS_CONVENTIONS = ("folded", "separate", "none")
 
 
 @dataclass(frozen=True)
-class Linear:
+class Linear(OpEntry):
     """a = W x~ + b, where x~ = [1; x] when the bias is folded into column 0 of W."""
 
     bias: str  # one of BIAS_CONVENTIONS
+    name = "linear"
 
     @property
     def column_offset(self) -> int:
@@ -503,8 +671,91 @@ class Linear:
             a = a + b * sp.ones(1, x.cols)
         return a
 
+    # ---- as the op of a node a = W x~ (+ b) (args: x, W and b when separate)
+
+    def evaluate(self, args: list[Array]) -> Array:
+        """a = W x~ (+ b)."""
+        return self.forward(*args)
+
+    def sym_evaluate(self, args: list[sp.Matrix], tidy: Tidy) -> sp.Matrix:
+        """a = W x~ (+ b) exactly (a sum of products: nothing to tidy)."""
+        return self.sym_forward(*args)
+
+    def vjps(self, upstream: Array, args: list[Array], a: Array) -> list[Array | None]:
+        """dJ/dx, dJ/dW and dJ/db (None unless the bias is separate) from dJ/da."""
+        return list(self.vjp(upstream, args[0], args[1]))
+
+    def reached(self, position: int, index: tuple[int, int], shape: tuple[int, int]) -> list[tuple[int, int]]:
+        """x_j feeds every a_i of its sample; W_ij and b_i feed a_i of every sample."""
+        r, c = index
+        if position == 0:
+            return [(i, c) for i in range(shape[0])]
+        return [(r, k) for k in range(shape[1])]
+
+    def local(self, node: Node, out: Elem, inp: Elem, values: dict, exact: dict | None, tidy: Tidy) -> Factor:
+        """d a_i / d W_ij = x~_j, d a_i / d x_j = W_ij, d a_i / d b_i = 1."""
+        (i, k), (p, q) = out.index, inp.index
+        x_name, w_name = node.inputs[0], node.inputs[1]
+        given = lambda e: exact[e.node][e.index] if exact is not None else None  # noqa: E731
+        if inp.node == w_name:
+            j = q - self.column_offset
+            if j < 0:  # the bias column multiplies the constant 1
+                return Factor(out, inp, "weight", 1.0, sp.Integer(1), {}, "1")
+            x = Elem(x_name, (j, k))
+            return Factor(out, inp, "weight", float(values[x_name][j, k]), given(x), {"x": x}, "{x}")
+        if inp.node == x_name:
+            w = Elem(w_name, (i, p + self.column_offset))
+            return Factor(out, inp, "input", float(values[w_name][w.index]), given(w), {"w": w}, "{w}")
+        return Factor(out, inp, "bias", 1.0, sp.Integer(1), {}, "1")
+
+    def entry_terms(self, node: Node, out: Elem, values: dict) -> list[tuple[Elem, ...]]:
+        """a_i = sum_j W_ij x~_j (+ b_i), term by term: x~_0 = 1 leaves W_i0 alone."""
+        x_name, w_name = node.inputs[0], node.inputs[1]
+        i, k = out.index
+        terms = [(Elem(w_name, (i, c)),) if c < self.column_offset
+                 else (Elem(w_name, (i, c)), Elem(x_name, (c - self.column_offset, k)))
+                 for c in range(values[w_name].shape[1])]
+        if self.bias == "separate":
+            terms.append((Elem(node.inputs[2], (i, 0)),))
+        return terms
+
+    def label(self, graph: Graph, node: Node) -> tuple[str, dict[str, str]]:
+        """What the op computes: W x~ (W [1; x] where a tilde would cover more than a letter), W x + b."""
+        symbols = dict(zip("xwb", (graph.node(n).latex for n in node.inputs)))
+        if self.bias == "folded":
+            return ("{w} \\tilde{{x}}" if len(symbols["x"]) == 1 else "{w} [1; {x}]"), symbols
+        return ("{w} {x} + {b}" if self.bias == "separate" else "{w} {x}"), symbols
+
+    def side_by_side(self, node: Node, values: dict) -> list[Elem]:
+        """The rows of W (each with its bias entry) around the input x, in reading order."""
+        x_name, w_name = node.inputs[0], node.inputs[1]
+        rows, cols = values[w_name].shape
+        row = lambda i: ([Elem(w_name, (i, c)) for c in range(cols)]  # noqa: E731
+                         + ([Elem(node.inputs[2], (i, 0))] if self.bias == "separate" else []))
+        x = [Elem(x_name, (r, c)) for r in range(values[x_name].shape[0]) for c in range(values[x_name].shape[1])]
+        half = (rows + 1) // 2
+        return [e for i in range(half) for e in row(i)] + x + [e for i in range(half, rows) for e in row(i)]
+
+    def stacked(self, node: Node) -> list[tuple[str, str]]:
+        """The bias vector above its weight matrix (keeps a drawing narrow)."""
+        return [(node.inputs[2], node.inputs[1])] if self.bias == "separate" else []
+
 
 # ---------------------------------------------------------------- an op of the graph, with its parameter
+
+
+def op_for(node: Node) -> Linear | Activation | Loss:
+    """The op table's entry for an op node, configured as the node uses it (its bias
+    convention, its activation's parameter, its weight decay): the one place that reads a
+    node's kind. Every entry answers evaluate, sym_evaluate, vjps, reached, local,
+    entry_terms and label, and states its kinks, convention and numerics."""
+    if node.kind == "linear":
+        return Linear(node.op)
+    if node.kind == "activation":
+        return activation_of(node.op, node.param)
+    if node.kind == "loss":
+        return replace(LOSSES[node.op], decay=decay_of(node.param))
+    raise ValueError(f"{node.name} is a {node.kind}, not an op: it has no op entry")
 
 
 def activation_of(name: str, param: Fraction | None = None) -> Activation:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..graph.model import Graph, Node
-from ..graph.ops import activation_of, decay_of, LOSSES
+from ..graph.ops import op_for
 from ..problem.spec import Problem
 from ..solve.chain import Elem, Factor, successors
 from .numbers import plain as plain_number
@@ -168,27 +168,12 @@ def _node_style(style: str) -> str:
 
 
 def _formula(graph: Graph, node: Node) -> str:
-    """What an op computes, in the page's symbols: W₁ x̃, ReLU(a), (y − ŷ)²."""
-    sym = lambda name: graph.node(name).latex  # noqa: E731
-    if node.kind == "linear":
-        w, x = sym(node.inputs[1]), sym(node.inputs[0])
-        if node.op == "folded":
-            return html(rf"{w} \tilde{{{x}}}") if len(x) == 1 else html(w) + " [1; " + html(x) + "]"
-        if node.op == "separate":
-            return html(f"{w} {x} + {sym(node.inputs[2])}")
-        return html(f"{w} {x}")
-    if node.kind == "activation":
-        return html(fill(activation_of(node.op, node.param).latex, a=sym(node.inputs[0])))
-    if node.kind == "loss":
-        pred, target = node.inputs[:2]
-        one = graph.node(pred).shape == (1, 1)
-        decay = decay_of(node.param)
-        penalty = " + " + html(decay.latex.replace(r"\frac{\lambda}{2}", "(λ/2)").replace(r"\lVert", "‖")
-                               .replace(r"\rVert", "‖").replace(r"\sum_{l}", "Σ")) if decay else ""
-        if one:
-            return html(fill(LOSSES[node.op].latex, y=sym(target), yhat=sym(pred))) + penalty
-        return html(node.op.replace("_", " ") + f"({sym(pred)}, {sym(target)})") + penalty
-    return ""
+    """What an op computes, in the page's symbols: W₁ x̃, ReLU(a), (y − ŷ)² (+ the weight decay)."""
+    template, symbols = op_for(node).label(graph, node)
+    latex = fill(template, **symbols)
+    for tex, text in ((r"\frac{\lambda}{2}", "(λ/2)"), (r"\lVert", "‖"), (r"\rVert", "‖"), (r"\sum_{l}", "Σ")):
+        latex = latex.replace(tex, text)  # the penalty's LaTeX that a drawing cannot set
+    return html(latex)
 
 
 def describe(graph: Graph) -> str:
@@ -218,9 +203,8 @@ def computation_graph(problem: Problem, graph: Graph, values: dict, grads: dict)
             # the data path (each op's first input) runs straight down; parameters hang beside it
             weight = ", weight=8" if k == 0 else ""
             lines.append(f'  {_id(graph.node(inp))} -> {_id(node)} [id="{_id(graph.node(inp))}__{_id(node)}"{weight}];')
-        if node.kind == "linear" and len(node.inputs) > 2:  # a bias vector above its weight matrix
-            b, w = graph.node(node.inputs[2]), graph.node(node.inputs[1])
-            lines.append(f"  {_id(b)} -> {_id(w)} [style=invis];  // keeps the drawing narrow")
+        for above, below in (op_for(node).stacked(node) if not node.is_leaf else ()):
+            lines.append(f"  {_id(graph.node(above))} -> {_id(graph.node(below))} [style=invis];  // keeps the drawing narrow")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -297,26 +281,8 @@ def _widest_rank(graph: Graph, values: dict) -> int:
 
 
 def _levels(graph: Graph, values: dict) -> list[list[Elem]]:
-    """The entries that sit side by side, in order: for a linear op, the rows of its weight
-    matrix (each with its bias entry) around its input vector; for the loss, each prediction
-    entry beside its target."""
-    levels = []
-    for node in graph.nodes:
-        if node.kind == "linear":
-            x_name, w_name = node.inputs[0], node.inputs[1]
-            rows, cols = values[w_name].shape
-            row = lambda i: ([Elem(w_name, (i, c)) for c in range(cols)]  # noqa: E731
-                             + ([Elem(node.inputs[2], (i, 0))] if len(node.inputs) > 2 else []))
-            x = [Elem(x_name, (r, c)) for r in range(values[x_name].shape[0])
-                 for c in range(values[x_name].shape[1])]
-            half = (rows + 1) // 2
-            levels.append([e for i in range(half) for e in row(i)] + x
-                          + [e for i in range(half, rows) for e in row(i)])
-        elif node.kind == "loss":
-            pred, target = node.inputs[:2]
-            levels.append([Elem(n, (r, c)) for r in range(values[pred].shape[0])
-                           for c in range(values[pred].shape[1]) for n in (pred, target)])
-    return levels
+    """The entries that sit side by side, in reading order: each op's inputs as its entry sets them."""
+    return [op_for(node).side_by_side(node, values) for node in graph.nodes if not node.is_leaf]
 
 
 def element_graph(problem: Problem, graph: Graph, values: dict, grads: dict) -> str:

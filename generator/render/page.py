@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import sympy as sp
 
-from ..graph.ops import activation_of, decay_of, LOSSES, Linear
+from ..graph.ops import op_for
 from ..problem.spec import Question
 from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
@@ -239,18 +239,20 @@ class _Renderer:
         body = lead + '\n\n??? info "How it was checked"\n' + _indent("\n".join(details) + "\n")
         return '!!! success "Verified"\n' + _indent(body) + "\n"
 
-    def activations(self) -> list:
-        """The activation entries of this network, each once, in layer order."""
+    def op(self, name: str):
+        """The op table's entry of the node called ``name``."""
+        return op_for(self.g.node(name))
+
+    def ops(self) -> list:
+        """The op entries of this network, each once, in graph order."""
         found = []
         for node in self.g.nodes:
-            if node.kind == "activation":
-                act = activation_of(node.op, node.param)
-                if act not in found:
-                    found.append(act)
+            if not node.is_leaf and op_for(node) not in found:
+                found.append(op_for(node))
         return found
 
     def kink_conventions(self) -> str:
-        return " and ".join(f"\\({a.convention}\\)" for a in self.activations() if a.kinks)
+        return " and ".join(f"\\({op.convention}\\)" for op in self.ops() if op.kinks)
 
     def conventions(self) -> str:
         """How the page's ops are taken at their kinks, evaluated without overflow or log 0, fused
@@ -260,11 +262,10 @@ class _Renderer:
         if kinks:
             items.append(f"At a kink, where the derivative does not exist, the page uses {kinks}.")
         loss_node = self.g.objective
-        loss = LOSSES[loss_node.op]
-        for op in self.activations() + [loss]:
+        for op in self.ops():
             if op.numerics:
                 items.append(op.numerics[0].upper() + op.numerics[1:] + ".")
-        decay = decay_of(loss_node.param)
+        decay = self.op(loss_node.name).decay
         if decay is not None:
             names = ", ".join(f"\\({self.g.node(w).latex}\\)" for w in loss_node.inputs[2:])
             items.append(f"Weight decay: \\({self.J}\\) adds \\({decay.latex}\\) over the weights "
@@ -279,7 +280,7 @@ class _Renderer:
         """The output layer's pre-activation when the loss is meant for its activation (fused)."""
         loss_node = self.g.objective
         out = self.g.node(loss_node.inputs[0])
-        if out.kind == "activation" and out.op == LOSSES[loss_node.op].output_activation:
+        if op_for(out).name == self.op(loss_node.name).output_activation:
             return out.inputs[0]
         return None
 
@@ -289,7 +290,7 @@ class _Renderer:
         if pre is None:
             return ""
         loss_node = self.g.objective
-        loss = LOSSES[loss_node.op]
+        loss = self.op(loss_node.name)
         out = loss_node.inputs[0]
         fused = fill(loss.latex_fused, yhat=whole(self.g, out), y=whole(self.g, loss_node.inputs[1]))
         batch = self.s.values[out].shape[1] > 1
@@ -390,66 +391,72 @@ class _Renderer:
         return f"{relation} {num.numeric_matrix(m, self.figs)}"
 
     def _forward_steps(self, name: str) -> str:
+        """The op's forward rule on the numbers, by the printer of its entry's class (as sympy's
+        printers: _forward_linear, _forward_activation, _forward_loss)."""
         node = self.g.node(name)
-        args = node.inputs
-        if node.kind == "linear":
-            return self._linear_steps(node)
-        if node.kind == "activation":
-            act = activation_of(node.op, node.param)
-            rows, cols = node.shape
-            if cols > 1:  # a batch: the element-wise rule, then the whole matrix
-                rule = fill(act.latex, a=whole(self.g, args[0]))
-                return _display(f"{whole(self.g, name)} &= {rule} {self._whole_value(name)}")
-            lines = []
-            for i in range(rows):
-                a, z = Elem(args[0], (i, 0)), Elem(name, (i, 0))
-                formula = fill(act.latex, a=self.sym(a))
-                applied = fill(act.latex, a=num.operand(self.val(a), self.figs))
-                links = num.worked(applied, [self.val(a)], self.val(z), self.exact_of(z), self.figs)
-                lines.append(f"{self.sym(z)} &= {formula} {' '.join(links)}")
-            return _display(*lines)
-        if node.kind == "loss":
-            loss = LOSSES[node.op]
-            pred, target = args[:2]
-            outputs, batch = self.g.node(pred).shape
-            terms, numbers, operands = [], [], []
-            each = loss.per_output(self.s.values[pred], self.s.values[target])
-            for k in range(batch):
-                for i in range(outputs):
-                    if each[i, k] == 0 and loss.clip:  # -0 log yhat: a class the sample is not in
-                        continue
-                    yh, y = Elem(pred, (i, k)), Elem(target, (i, k))
-                    terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
-                    numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
-                                        yhat=num.operand(self.val(yh), self.figs)))
-                    operands += [self.val(y), self.val(yh)]
-            divisor = loss.divisor(outputs, batch)
-            mean = f"\\frac{{1}}{{{divisor}}}" if divisor > 1 else ""
-            wrap = (lambda t: f"{mean}\\left({t}\\right)") if divisor > 1 else (lambda t: t)  # noqa: E731
-            join = lambda ts: " + ".join(ts).replace("+ -", "- ")  # noqa: E731
-            value = num.equals(float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
-            decay = decay_of(node.param)
-            if decay is not None:  # + (lambda/2) sum ||W||^2 over the decayed weights
-                norms = " + ".join(rf"\lVert {self.g.node(w).latex} \rVert^{{2}}" for w in args[2:])
-                squares = sum(float(np.sum(self.s.values[w] ** 2)) for w in args[2:])
-                lam = num.fraction(decay.rate)
-                penalty = (rf" + \frac{{\lambda}}{{2}}\left({norms}\right)",
-                           rf" + \frac{{{lam}}}{{2}} \cdot {num.operand(squares, self.figs)}")
-            else:
-                penalty = ("", "")
-            if len(terms) > MAX_EXPANDED:
-                if decay is None:
-                    return _display(f"{node.latex} &{value}")
-                each = fill(loss.latex, y="y_{i,k}", yhat=r"\hat{y}_{i,k}")
-                return _display(f"{node.latex} &= {mean}\\sum_{{k,i}} {each}{penalty[0]} {value}")
-            links = num.worked(wrap(join(numbers)) + penalty[1], operands + ([squares] if decay is not None else []),
-                               float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
-            return _display(f"{node.latex} &= {wrap(join(terms))}{penalty[0]} {' '.join(links)}")
-        return ""
+        if node.is_leaf:
+            return ""
+        op = op_for(node)
+        return getattr(self, f"_forward_{type(op).__name__.lower()}")(node, op)
 
-    def _linear_steps(self, node) -> str:
+    def _forward_activation(self, node, act) -> str:
+        """z = g(a), entry by entry (a batch: the whole matrix)."""
+        name, args = node.name, node.inputs
+        rows, cols = node.shape
+        if cols > 1:  # a batch: the element-wise rule, then the whole matrix
+            rule = fill(act.latex, a=whole(self.g, args[0]))
+            return _display(f"{whole(self.g, name)} &= {rule} {self._whole_value(name)}")
+        lines = []
+        for i in range(rows):
+            a, z = Elem(args[0], (i, 0)), Elem(name, (i, 0))
+            formula = fill(act.latex, a=self.sym(a))
+            applied = fill(act.latex, a=num.operand(self.val(a), self.figs))
+            links = num.worked(applied, [self.val(a)], self.val(z), self.exact_of(z), self.figs)
+            lines.append(f"{self.sym(z)} &= {formula} {' '.join(links)}")
+        return _display(*lines)
+
+    def _forward_loss(self, node, loss) -> str:
+        """J = the mean of the per-output losses (+ the weight decay), term by term when few."""
+        name, args = node.name, node.inputs
+        pred, target = args[:2]
+        outputs, batch = self.g.node(pred).shape
+        terms, numbers, operands = [], [], []
+        each = loss.per_output(self.s.values[pred], self.s.values[target])
+        for k in range(batch):
+            for i in range(outputs):
+                if each[i, k] == 0 and loss.clip:  # -0 log yhat: a class the sample is not in
+                    continue
+                yh, y = Elem(pred, (i, k)), Elem(target, (i, k))
+                terms.append(fill(loss.latex, y=self.sym(y), yhat=self.sym(yh)))
+                numbers.append(fill(loss.latex, y=num.operand(self.val(y), self.figs),
+                                    yhat=num.operand(self.val(yh), self.figs)))
+                operands += [self.val(y), self.val(yh)]
+        divisor = loss.divisor(outputs, batch)
+        mean = f"\\frac{{1}}{{{divisor}}}" if divisor > 1 else ""
+        wrap = (lambda t: f"{mean}\\left({t}\\right)") if divisor > 1 else (lambda t: t)  # noqa: E731
+        join = lambda ts: " + ".join(ts).replace("+ -", "- ")  # noqa: E731
+        value = num.equals(float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+        decay = loss.decay
+        if decay is not None:  # + (lambda/2) sum ||W||^2 over the decayed weights
+            norms = " + ".join(rf"\lVert {self.g.node(w).latex} \rVert^{{2}}" for w in args[2:])
+            squares = sum(float(np.sum(self.s.values[w] ** 2)) for w in args[2:])
+            lam = num.fraction(decay.rate)
+            penalty = (rf" + \frac{{\lambda}}{{2}}\left({norms}\right)",
+                       rf" + \frac{{{lam}}}{{2}} \cdot {num.operand(squares, self.figs)}")
+        else:
+            penalty = ("", "")
+        if len(terms) > MAX_EXPANDED:
+            if decay is None:
+                return _display(f"{node.latex} &{value}")
+            each = fill(loss.latex, y="y_{i,k}", yhat=r"\hat{y}_{i,k}")
+            return _display(f"{node.latex} &= {mean}\\sum_{{k,i}} {each}{penalty[0]} {value}")
+        links = num.worked(wrap(join(numbers)) + penalty[1], operands + ([squares] if decay is not None else []),
+                           float(self.s.values[name][0, 0]), self.exact_of(Elem(name, (0, 0))), self.figs)
+        return _display(f"{node.latex} &= {wrap(join(terms))}{penalty[0]} {' '.join(links)}")
+
+    def _forward_linear(self, node, lin) -> str:
+        """a = W x~ (+ b), each product written out when few."""
         x_name, w_name = node.inputs[0], node.inputs[1]
-        lin = Linear(node.op)
         xt = lin.augment(self.s.values[x_name])
         w = self.s.values[w_name]
         x_sym = whole(self.g, x_name)
@@ -496,29 +503,18 @@ class _Renderer:
 
     def _factor_name(self, f: Factor) -> str:
         if f.role == "decay":  # the direct path: the penalty's own derivative, not all of dJ/dW
-            penalty = decay_of(self.g.node(f.out.node).param).latex
+            penalty = self.op(f.out.node).decay.latex
             return rf"\frac{{\partial}}{{\partial {self.sym(f.inp)}}}\left({penalty}\right)"
         return partial(self.sym(f.out), self.sym(f.inp))
 
     def _factor_formula(self, f: Factor) -> tuple[str, str]:
         """The factor's formula in symbols, and with numbers substituted."""
-        node = self.g.node(f.out.node)
-        if node.kind == "activation" and f.role == "cross":
-            t = activation_of(node.op, node.param).latex_cross
-        elif node.kind == "activation":
-            t = activation_of(node.op, node.param).latex_derivative
-        elif node.kind == "loss" and f.role == "decay":
-            decay = decay_of(node.param)
+        if f.role == "decay":
+            decay = self.op(f.out.node).decay
             w = self.sym(f.operands["w"])
             return (fill(decay.latex_derivative, w=w),
                     f"{num.fraction(decay.rate)} \\cdot {num.operand(self.val(f.operands['w']), self.figs)}")
-        elif node.kind == "loss":
-            t = LOSSES[node.op].latex_derivative
-            if self.s.values[node.inputs[0]].size > 1:
-                batch = self.s.values[node.inputs[0]].shape[1]
-                t = t if batch == 1 else f"\\tfrac{{1}}{{m}}\\left({t}\\right)"  # m = batch size
-        else:
-            t = {"weight": "{x}" if f.operands else "1", "input": "{w}", "bias": "1"}[f.role]
+        t = f.latex
         names = {k: self.sym(e) for k, e in f.operands.items()}
         # a lone placeholder needs no parentheses around a negative number
         put = num.number if t.strip() in {"{x}", "{w}"} else num.operand
@@ -527,43 +523,26 @@ class _Renderer:
 
     def _local(self, q: Question, a: Local) -> str:
         f = a.factor
-        node = self.g.node(f.out.node)
+        op = self.op(f.out.node)
         symbolic, numeric = self._factor_formula(f)
         rows = []
         lead = self._factor_name(f)
-        if node.kind == "activation":
-            act = activation_of(node.op, node.param)
-            in_a = fill(act.latex_derivative_in_a, a=self.sym(f.inp))
-            if in_a != symbolic and f.role != "cross":
-                rows.append(f"{lead} &= {in_a}")
-                lead = ""
-        elif node.kind == "linear":
-            rows.append(self._linear_expansion(f))
+        in_input = fill(f.latex_in_input, **{k: self.sym(e) for k, e in f.operands.items()})
+        if in_input and in_input != symbolic:  # g'(a) as derived, before its simpler form
+            rows.append(f"{lead} &= {in_input}")
+            lead = ""
+        terms = op.entry_terms(self.g.node(f.out.node), f.out, self.s.values)
+        if terms:  # the entry written out, so the term holding the input stands out
+            rows.append(f"{self.sym(f.out)} &= " + " + ".join(" ".join(self.sym(e) for e in t) for t in terms))
         value = num.equals(f.value, f.exact, self.figs)
         if f"= {numeric}" != value and numeric != symbolic:
             operands = [self.val(e) for e in f.operands.values()]
             value = " ".join(num.worked(numeric, operands, f.value, f.exact, self.figs))
         rows.append(f"{lead} &= {symbolic} {value}")
         text = _display(*rows)
-        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
-            text += f"\nConvention at the kink: \\({activation_of(node.op, node.param).convention}\\).\n"
+        if op.kinks:
+            text += f"\nConvention at the kink: \\({op.convention}\\).\n"
         return text + "\n" + self._check_line(a.check)
-
-    def _linear_expansion(self, f: Factor) -> str:
-        """b = sum_j W_j x~_j written out, so the term holding the input stands out."""
-        node = self.g.node(f.out.node)
-        x_name, w_name = node.inputs[0], node.inputs[1]
-        lin = Linear(node.op)
-        i, k = f.out.index
-        cols = self.s.values[w_name].shape[1]
-        terms = []
-        for c in range(cols):
-            w = self.sym(Elem(w_name, (i, c)))
-            j = c - lin.column_offset
-            terms.append(w if j < 0 else f"{w} {self.sym(Elem(x_name, (j, k)))}")
-        if node.op == "separate":
-            terms.append(self.sym(Elem(node.inputs[2], (i, 0))))
-        return f"{self.sym(f.out)} &= {' + '.join(terms)}"
 
     def _chain(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)

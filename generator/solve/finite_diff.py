@@ -16,8 +16,8 @@ from typing import Callable
 import numpy as np
 
 from ..graph.model import Graph
-from ..graph.ops import activation_of
-from .numeric import Values, _forward_op, forward
+from ..graph.ops import op_for
+from .numeric import Values, forward
 
 STEP = 1e-6  # relative step h = STEP * max(1, |x|)
 MIN_STEP = 1e-10  # smallest step tried when the stencil straddles a nearby kink
@@ -103,12 +103,12 @@ def _on_kink(side0: bytes, side_plus: bytes, side_minus: bytes) -> bool:
 
 
 def kink_sides(graph: Graph, values: Values) -> bytes:
-    """For every activation with kinks, the side of each kink each input lies on (0 = on it)."""
+    """For every op with kinks (an activation's), the side of each kink each input lies on (0 = on it)."""
     parts = []
     for node in graph.nodes:
-        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
+        if not node.is_leaf and op_for(node).kinks:
             a = values[node.inputs[0]]
-            for k in activation_of(node.op, node.param).kinks:
+            for k in op_for(node).kinks:
                 parts.append(np.sign(a - k).astype(np.int8).tobytes())
     return b"".join(parts)
 
@@ -153,10 +153,8 @@ def local_probe(graph: Graph, values: Values, out: str, out_index: tuple[int, in
     def probe(x: float) -> tuple[float, bytes]:
         args = [values[i].copy() for i in node.inputs]
         args[node.inputs.index(inp)][inp_index] = x
-        result = _forward_op(node, args)
-        side = b""
-        if node.kind == "activation" and activation_of(node.op, node.param).kinks:
-            side = bytes(int(np.sign(x - k)) % 3 for k in activation_of(node.op, node.param).kinks)
+        result = op_for(node).evaluate(args)
+        side = bytes(int(np.sign(x - k)) % 3 for k in op_for(node).kinks)
         return float(result[out_index]), side
     return probe
 

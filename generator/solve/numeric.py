@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph.model import Graph, Node
-from ..graph.ops import activation_of, decay_of, LOSSES, Linear
+from ..graph.model import Graph
+from ..graph.ops import op_for
 
 Values = dict[str, np.ndarray]
 
@@ -19,22 +19,8 @@ def forward(graph: Graph, leaves: Values, overrides: Values | None = None) -> Va
         elif node.is_leaf:
             values[node.name] = np.asarray(leaves[node.name], dtype=np.float64)
         else:
-            values[node.name] = _forward_op(node, [values[i] for i in node.inputs])
+            values[node.name] = op_for(node).evaluate([values[i] for i in node.inputs])
     return values
-
-
-def _forward_op(node: Node, args: list[np.ndarray]) -> np.ndarray:
-    if node.kind == "linear":
-        return Linear(node.op).forward(*args)
-    if node.kind == "activation":
-        return activation_of(node.op, node.param).forward(args[0])
-    if node.kind == "loss":
-        value = LOSSES[node.op].forward(args[0], args[1])
-        decay = decay_of(node.param)
-        if decay is not None:  # the weights after the prediction and the target
-            value += decay.forward(args[2:])
-        return np.array([[value]])
-    raise ValueError(f"unknown node kind {node.kind!r}")
 
 
 def objective(graph: Graph, leaves: Values) -> float:
@@ -55,20 +41,8 @@ def backward(graph: Graph, values: Values, seed: tuple[str, tuple[int, int]] | N
     for node in reversed(graph.nodes):
         if node.is_leaf:
             continue
-        g = grads[node.name]
-        args = [values[i] for i in node.inputs]
-        if node.kind == "loss":
-            grads[node.inputs[0]] += g[0, 0] * LOSSES[node.op].gradient(args[0], args[1])
-            decay = decay_of(node.param)
-            for w_name in node.inputs[2:]:
-                grads[w_name] += g[0, 0] * decay.gradient(values[w_name])
-        elif node.kind == "activation":
-            act = activation_of(node.op, node.param)
-            grads[node.inputs[0]] += act.vjp(g, args[0], values[node.name])
-        elif node.kind == "linear":
-            dx, dw, db = Linear(node.op).vjp(g, args[0], args[1])
-            grads[node.inputs[0]] += dx
-            grads[node.inputs[1]] += dw
-            if db is not None:
-                grads[node.inputs[2]] += db
+        contributions = op_for(node).vjps(grads[node.name], [values[i] for i in node.inputs], values[node.name])
+        for name, d in zip(node.inputs, contributions):
+            if d is not None:  # (no gradient flows into a target)
+                grads[name] += d
     return grads

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..graph.model import Graph, Node
-from ..graph.ops import activation_of, decay_of, LOSSES, Linear
+from ..graph.model import Graph
+from ..graph.ops import op_for
 from ..problem.spec import Matrix
 from .evaluate import NotNumeric, evaluate
 
@@ -46,28 +46,10 @@ def forward_exact(graph: Graph, leaves: dict[str, Matrix]) -> SymValues | None:
         if node.is_leaf:
             values[node.name] = to_matrix(leaves[node.name])
         else:
-            values[node.name] = _forward_op(node, [values[i] for i in node.inputs])
+            values[node.name] = op_for(node).sym_evaluate([values[i] for i in node.inputs], simplify)
             if any(sp.count_ops(v) > MAX_EXACT_OPS for v in values[node.name]):
                 return None  # e.g. tanh of tanh of ...: numbers only, still verified
     return values
-
-
-def _forward_op(node: Node, args: list[sp.Matrix]) -> sp.Matrix:
-    if node.kind == "linear":
-        return Linear(node.op).sym_forward(*args)
-    if node.kind == "activation":
-        act = activation_of(node.op, node.param)
-        if not act.elementwise:  # each entry from its whole sample (softmax)
-            return act.sym_forward_matrix(args[0])
-        # simplify only values of rational inputs (cheap, e.g. 1/(1+e^5)); nested forms stay raw
-        return args[0].applyfunc(lambda a: simplify(act.sym_forward(a)) if a.is_Rational else act.sym_forward(a))
-    if node.kind == "loss":
-        value = LOSSES[node.op].sym_forward(args[0], args[1])
-        decay = decay_of(node.param)
-        if decay is not None:
-            value += decay.sym_forward(args[2:])
-        return sp.Matrix([[simplify(value)]])
-    raise ValueError(f"unknown node kind {node.kind!r}")
 
 
 @functools.lru_cache(maxsize=8192)
