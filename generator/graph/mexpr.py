@@ -15,7 +15,7 @@ dJ/dn, shaped like n.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, Union
 
@@ -250,61 +250,32 @@ def _batch(values: dict[str, Array]) -> int:
 def in_rows(e: Expr) -> Expr:
     """The same formula for row vectors (one row per sample): a tree whose value, with vector
     leaves read as rows, is this tree's value transposed."""
-    if isinstance(e, (Vec, Grad)) and (not isinstance(e, Grad) or e.vector):
-        return e
-    if isinstance(e, (Mat, Grad, Ones, DropBias)):
-        return T(e)
-    if isinstance(e, T):
-        return as_is(e.x)
-    if isinstance(e, MatMul):
-        return MatMul(in_rows(e.b), in_rows(e.a))
-    if isinstance(e, Had):
-        return Had(in_rows(e.a), in_rows(e.b))
-    if isinstance(e, Sub):
-        return Sub(in_rows(e.a), in_rows(e.b))
-    if isinstance(e, Add):
-        return Add(in_rows(e.a), in_rows(e.b))
-    if isinstance(e, ColumnSum):
-        return ColumnSum(in_rows(e.x))
-    if isinstance(e, OneMinus):
-        return OneMinus(in_rows(e.x))
-    if isinstance(e, Named):
-        return Named(e.key, in_rows(e.x), in_rows(e.tree), e.fn)
-    if isinstance(e, Scale):
-        return Scale(e.num, e.den, e.batch_power, in_rows(e.x), e.symbol)
-    if isinstance(e, Elementwise):
-        return Elementwise(e.latex, e.fn, in_rows(e.x), e.per_sample)
-    if isinstance(e, Augment):
-        return Augment(in_rows(e.x))
-    raise TypeError(f"not a matrix expression: {e!r}")
+    return _for_rows(e, transposed=True)
 
 
 def as_is(e: Expr) -> Expr:
     """In the row convention, a tree whose value equals this tree's value (not transposed)."""
-    if isinstance(e, (Vec, Grad)) and (not isinstance(e, Grad) or e.vector):
-        return T(e)
-    if isinstance(e, (Mat, Grad, Ones, DropBias)):
-        return e
+    return _for_rows(e, transposed=False)
+
+
+# ops that act entry by entry commute with the transpose: rewritten operand by operand
+_ENTRYWISE = (Had, Sub, Add, OneMinus, Named, Scale, Elementwise)
+_OPERANDS = ("x", "a", "b", "tree")
+
+
+def _for_rows(e: Expr, transposed: bool) -> Expr:
+    """``e`` for row vectors: its value transposed (``in_rows``) or as it is (``as_is``)."""
+    again = lambda x: _for_rows(x, transposed)  # noqa: E731
+    if isinstance(e, (Vec, Mat, Grad, Ones, DropBias)):
+        vector = isinstance(e, Vec) or (isinstance(e, Grad) and e.vector)
+        return e if vector == transposed else T(e)  # a vector's symbol already denotes its row
     if isinstance(e, T):
-        return in_rows(e.x)
-    if isinstance(e, MatMul):
-        return MatMul(as_is(e.a), as_is(e.b))
-    if isinstance(e, Had):
-        return Had(as_is(e.a), as_is(e.b))
-    if isinstance(e, Sub):
-        return Sub(as_is(e.a), as_is(e.b))
-    if isinstance(e, Add):
-        return Add(as_is(e.a), as_is(e.b))
-    if isinstance(e, ColumnSum):
-        return T(ColumnSum(in_rows(e.x)))
-    if isinstance(e, OneMinus):
-        return OneMinus(as_is(e.x))
-    if isinstance(e, Named):
-        return Named(e.key, as_is(e.x), as_is(e.tree), e.fn)
-    if isinstance(e, Scale):
-        return Scale(e.num, e.den, e.batch_power, as_is(e.x), e.symbol)
-    if isinstance(e, Elementwise):
-        return Elementwise(e.latex, e.fn, as_is(e.x), e.per_sample)
-    if isinstance(e, Augment):
-        return T(Augment(in_rows(e.x)))
+        return _for_rows(e.x, not transposed)
+    if isinstance(e, MatMul):  # (A B)^T = B^T A^T
+        return MatMul(again(e.b), again(e.a)) if transposed else MatMul(again(e.a), again(e.b))
+    if isinstance(e, (ColumnSum, Augment)):  # they act on a sample, a row here: written for rows
+        rows = replace(e, x=_for_rows(e.x, True))
+        return rows if transposed else T(rows)
+    if isinstance(e, _ENTRYWISE):
+        return replace(e, **{k: again(v) for k, v in vars(e).items() if k in _OPERANDS})
     raise TypeError(f"not a matrix expression: {e!r}")

@@ -529,6 +529,18 @@ _LOG_NOTE = (r"the logarithm is taken of \(\hat{y}\) clipped to \([10^{-12}, 1 -
              "(a saturated output) is refused, since there the clipped derivative would be wrong")
 
 
+def _log_loss(name: str, rule: Callable, derivative: Callable, latex: str, latex_derivative: str,
+              output_activation: str, fused_why: str, targets: str) -> Loss:
+    """A loss with a logarithm, meant for one output activation (fused: dJ/dz = (yhat - y) / m).
+    ``rule(yhat, y, log)`` and ``derivative(yhat, y)`` are written once, for float64 (with the
+    log of the clipped yhat) and exactly."""
+    return Loss(name=name, latex=latex, latex_derivative=latex_derivative,
+                per_output=lambda yhat, y: rule(yhat, y, _log), per_output_derivative=derivative,
+                sym_per_output=lambda yhat, y: rule(yhat, y, sp.log), sym_per_output_derivative=derivative,
+                output_activation=output_activation, latex_fused=r"{yhat} - {y}", fused_why=fused_why,
+                targets=targets, numerics=_LOG_NOTE, clip=CLIP)
+
+
 LOSSES: dict[str, Loss] = {
     l.name: l
     for l in [
@@ -538,40 +550,30 @@ LOSSES: dict[str, Loss] = {
                  r"{yhat} - {y}"),
         _squared("mean_squared_error", sp.Integer(1), True, r"\left({y} - {yhat}\right)^2",
                  r"-2\left({y} - {yhat}\right)"),
-        Loss(
-            name="binary_cross_entropy",
+        _log_loss(
+            "binary_cross_entropy",
+            lambda yhat, y, log: -(y * log(yhat) + (1 - y) * log(1 - yhat)),
+            lambda yhat, y: (yhat - y) / (yhat * (1 - yhat)),
             latex=r"-\left({y} \log {yhat} + \left(1 - {y}\right) \log\left(1 - {yhat}\right)\right)",
             latex_derivative=r"\frac{{yhat} - {y}}{{yhat}\left(1 - {yhat}\right)}",
-            per_output=lambda yhat, y: -(y * _log(yhat) + (1.0 - y) * _log(1.0 - yhat)),
-            per_output_derivative=lambda yhat, y: (yhat - y) / (yhat * (1.0 - yhat)),
-            sym_per_output=lambda yhat, y: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)),
-            sym_per_output_derivative=lambda yhat, y: (yhat - y) / (yhat * (1 - yhat)),
             output_activation="sigmoid",
-            latex_fused=r"{yhat} - {y}",
             fused_why=(r"\frac{\partial \ell}{\partial \hat{y}} \frac{\partial \hat{y}}{\partial z} = "
                        r"\frac{\hat{y} - y}{\hat{y}\left(1 - \hat{y}\right)} \cdot \hat{y}\left(1 - \hat{y}\right) "
                        r"= \hat{y} - y"),
             targets="probability",
-            numerics=_LOG_NOTE,
-            clip=CLIP,
         ),
-        Loss(
-            name="cross_entropy",
+        _log_loss(
+            "cross_entropy",
+            lambda yhat, y, log: -y * log(yhat),
+            lambda yhat, y: -y / yhat,
             latex=r"-{y} \log {yhat}",
             latex_derivative=r"-\frac{{y}}{{yhat}}",
-            per_output=lambda yhat, y: -y * _log(yhat),
-            per_output_derivative=lambda yhat, y: -y / yhat,
-            sym_per_output=lambda yhat, y: -y * sp.log(yhat),
-            sym_per_output_derivative=lambda yhat, y: -y / yhat,
             output_activation="softmax",
-            latex_fused=r"{yhat} - {y}",
             # every output depends on every input: a sum over the outputs p, and sum_p y_p = 1
             fused_why=(r"\sum_{p} \frac{\partial \ell}{\partial \hat{y}_p} \frac{\partial \hat{y}_p}{\partial z_i} = "
                        r"\sum_{p} -\frac{y_p}{\hat{y}_p} \, \hat{y}_p \left(\delta_{pi} - \hat{y}_i\right) = "
                        r"-y_i + \hat{y}_i \sum_{p} y_p = \hat{y}_i - y_i"),
             targets="distribution",
-            numerics=_LOG_NOTE,
-            clip=CLIP,
         ),
     ]
 }

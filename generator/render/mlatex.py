@@ -15,6 +15,12 @@ from ..graph import mexpr as mx
 
 # precedence: a tree printed inside a tighter context gets parentheses
 SUM, HADAMARD, PRODUCT, ATOM = 1, 2, 3, 4
+# a op b: the sign, the level of the result, and the context each operand is printed in
+INFIX = {
+    mx.Had: (r"\odot", HADAMARD, ATOM, ATOM),  # products inside are bracketed: no precedence to remember
+    mx.Sub: ("-", SUM, SUM, HADAMARD),
+    mx.Add: ("+", SUM, SUM, HADAMARD),
+}
 # each entry replaced by the sum over its sample's entries (the units j of one sample)
 COLUMN_SUM = r"\operatorname{sum}_{j}"
 
@@ -66,19 +72,11 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         a, la = _print(e.a, n)
         b, lb = _print(e.b, n)
         return f"{_group(a, la, PRODUCT)}\\, {_group(b, lb, ATOM if lb == PRODUCT and la == PRODUCT else PRODUCT)}", PRODUCT
-    if isinstance(e, mx.Had):
+    if type(e) in INFIX:
+        sign, level, left, right = INFIX[type(e)]
         a, la = _print(e.a, n)
         b, lb = _print(e.b, n)
-        # products inside an entry-by-entry product are bracketed: no precedence to remember
-        return f"{_group(a, la, ATOM)} \\odot {_group(b, lb, ATOM)}", HADAMARD
-    if isinstance(e, mx.Sub):
-        a, _ = _print(e.a, n)
-        b, lb = _print(e.b, n)
-        return f"{a} - {_group(b, lb, HADAMARD)}", SUM
-    if isinstance(e, mx.Add):
-        a, _ = _print(e.a, n)
-        b, lb = _print(e.b, n)
-        return f"{a} + {_group(b, lb, HADAMARD)}", SUM
+        return f"{_group(a, la, left)} {sign} {_group(b, lb, right)}", level
     if isinstance(e, mx.ColumnSum):
         x, _ = _print(e.x, n)
         return rf"{COLUMN_SUM}\left({x}\right)", ATOM
