@@ -127,18 +127,12 @@ def mkdocs_in_process(root: Path, site: Path) -> None:
     """`mkdocs build --strict` of root's pages, in this process (mkdocs and its plugins imported once)."""
     import logging
 
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
+    from scripts.mkdocs_in_process import build_strict
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     cwd = os.getcwd()
     os.chdir(root)  # hooks: paths are relative to the config file's folder
     try:
-        cfg = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site), strict=True)
-        cfg.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(cfg)
-        finally:
-            cfg.plugins.on_shutdown()
+        build_strict(root / "mkdocs.yml", site)
     finally:
         os.chdir(cwd)
 

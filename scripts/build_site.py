@@ -31,6 +31,7 @@ from generator.cli import print_messages, print_result  # noqa: E402
 from generator.errors import GeneratorError  # noqa: E402
 from generator.output import write_tree  # noqa: E402
 from generator.pipeline import run  # noqa: E402
+from scripts.mkdocs_in_process import build_strict  # noqa: E402
 
 
 def stage_docs(docs: Path, stage: Path) -> Path:
@@ -46,21 +47,13 @@ def stage_docs(docs: Path, stage: Path) -> Path:
 
 def build_site(config_file: Path, docs: Path, site: Path, quiet: bool) -> None:
     """`mkdocs build --strict` of ``docs`` into ``site``; raises on any error or warning."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     try:
-        config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(site), strict=True)
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            build(config)
-        finally:
-            config.plugins.on_shutdown()
+        build_strict(config_file, site, docs)
     finally:
         logger.removeHandler(handler)
 
