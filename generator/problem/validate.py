@@ -6,14 +6,14 @@ import math
 import re
 import sys
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import Issue
 from ..graph.ops import ACTIVATIONS, BIAS_CONVENTIONS, LOSSES
 from .expr import ParseError
 from .matrix_expr import parse_matrix_formula
 from .spec import ValueRange, VariantSpec, Layer, Matrix, MatrixClaim, Network, Problem, Question, Ref
-from .validate_verdict import VERDICT_KEYS, flag, is_addition, read_verdict
+from .validate_verdict import VERDICT_KEYS, flag, is_addition, read_statement, read_verdict
 from .yaml_lines import line_of
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -141,6 +141,19 @@ class Checker:
             self.fail(path, f"expected at most {limit} {what}; got {len(items)}")
             return []
         return items
+
+    def entries(self, value: Any, path: str, allowed: set[str], what: str,
+                limit: int | None = None) -> Iterator[tuple[dict, str]]:
+        """Each mapping of the list ``value`` (its keys checked against ``allowed``) with its path,
+        one at a time (so issues come in file order); an entry that is not a mapping is skipped,
+        and none come, with an issue, when ``value`` is not a list or holds more than ``limit``."""
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list of {what}; got {_describe(value)}")
+            return
+        for i, item in enumerate(value if limit is None else self.at_most(value, path, limit, what)):
+            d = self.mapping(item, f"{path}[{i}]", allowed)
+            if d:
+                yield d, f"{path}[{i}]"
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -639,16 +652,9 @@ def _general(c: Checker, d: dict, key: str, ref: Ref | None, p: str, field: str 
 
 
 def _matrix_claims(c: Checker, raw: Any, path: str, net: Network, rate: Fraction | None) -> tuple[MatrixClaim, ...]:
-    if not isinstance(raw, list):
-        c.fail(path, f"expected a list of claims; got {_describe(raw)}")
-        return ()
     names = [n for n in _order(net)]
     out = []
-    for i, item in enumerate(c.at_most(raw, path, MAX_ITEMS, "claims")):
-        p = f"{path}[{i}]"
-        d = c.mapping(item, p, CLAIM_KEYS)
-        if not d:
-            continue
+    for d, p in c.entries(raw, path, CLAIM_KEYS, "claims", MAX_ITEMS):
         about = d.get("about", "" if "claimed" not in d else None)
         if about != "" and (about not in names or about in (net.target_name, net.loss_name)):
             c.fail(f"{p}.about", f"expected the quantity the formula is the gradient for "
@@ -673,9 +679,8 @@ def _matrix_claims(c: Checker, raw: Any, path: str, net: Network, rate: Fraction
         except ParseError as err:
             c.fail(f"{p}.intended", err.message + (f" (column {err.column})" if err.column else ""))
             continue
-        out.append(MatrixClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
-                               statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                               about=about, claimed=tree, text=text or "",
+        where, statement = read_statement(c, d, p)
+        out.append(MatrixClaim(where=where, statement=statement, about=about, claimed=tree, text=text or "",
                                verdict=read_verdict(c, d, p, has_formula=tree is not None),
                                step=step, intended=intended,
                                intended_statement=c.text(d.get("intended_statement", ""),

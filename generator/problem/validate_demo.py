@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import Issue
 from .spec import DemoProblem, ExpressionQuestion, GrowthClaim
 from .validate import MAX_QUESTIONS, Checker, _describe
-from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
+from .validate_verdict import VERDICT_KEYS, is_addition, read_statement, read_verdict
 
 DEMOS = {
     "finite_difference_cost": (1, 64),  # d, the width of the square weight matrices
@@ -69,21 +69,14 @@ def validate_demo_problem(data: dict, lines: dict[str, int], file: str, slug: st
 
 def _growth_claims(c: Checker, raw, path: str) -> tuple[GrowthClaim, ...]:
     """A handout's statements about how a cost grows, each judged on a measured series."""
-    if not isinstance(raw, list):
-        c.fail(path, f"expected a list of claims; got {_describe(raw)}")
-        return ()
     out = []
-    for i, item in enumerate(raw):
-        p = f"{path}[{i}]"
-        d = c.mapping(item, p, CLAIM_KEYS)
-        if not d:
-            continue
+    for d, p in c.entries(raw, path, CLAIM_KEYS, "claims"):
         measured = "series" in d or "growth" in d  # a slip in the words may have nothing to measure
         exponent = c.number(d["exponent"], f"{p}.exponent") if "exponent" in d else None
         if exponent is not None and d.get("growth") != "polynomial":
             c.fail(f"{p}.exponent", "an exponent (O(size^k)) goes with growth: polynomial")
-        out.append(GrowthClaim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
-                               statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
+        where, statement = read_statement(c, d, p)
+        out.append(GrowthClaim(where=where, statement=statement,
                                series=c.choice(c.required(d, "series", p), f"{p}.series", SERIES) if measured else "",
                                growth=c.choice(c.required(d, "growth", p), f"{p}.growth", GROWTHS) if measured else "",
                                verdict=read_verdict(c, d, p, has_formula=measured), exponent=exponent))

@@ -10,7 +10,7 @@ import sympy as sp
 from ..errors import Issue
 from .expr import ParseError, parse_expression
 from .spec import Claim, Definition, ExpressionProblem, ExpressionQuestion
-from .validate_verdict import VERDICT_KEYS, is_addition, read_verdict
+from .validate_verdict import VERDICT_KEYS, is_addition, read_statement, read_verdict
 from .validate import MAX_ITEMS, MAX_QUESTIONS, Checker, _describe
 
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "variables", "functions", "definitions",
@@ -178,24 +178,17 @@ def _questions(c: Checker, raw: Any, formulas: _Formulas, variables: list[str],
 
 
 def _claims(c: Checker, raw: Any, path: str, formulas: _Formulas, variables: list[str]) -> tuple[Claim, ...]:
-    if not isinstance(raw, list):
-        c.fail(path, f"expected a list of claims; got {_describe(raw)}")
-        return ()
     out = []
-    for i, item in enumerate(c.at_most(raw, path, MAX_ITEMS, "claims")):
-        p = f"{path}[{i}]"
-        d = c.mapping(item, p, CLAIM_KEYS)
-        if not d:
-            continue
+    for d, p in c.entries(raw, path, CLAIM_KEYS, "claims", MAX_ITEMS):
         variable = d.get("variable", variables[0] if variables else "")
         if variable not in variables:
             c.fail(f"{p}.variable", f"expected one of the variables ({', '.join(variables)}); got {variable!r}")
         has_formula = bool({"lhs", "derivative_of", "rhs"} & set(d))
         verdict = read_verdict(c, d, p, has_formula)
         if not has_formula:  # a slip with nothing to compute: the page shows the statement and the reason
-            out.append(Claim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
-                             statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                             lhs=None, rhs=None, variable=variable, verdict=verdict))
+            where, statement = read_statement(c, d, p)
+            out.append(Claim(where=where, statement=statement, lhs=None, rhs=None, variable=variable,
+                             verdict=verdict))
             continue
         derivative_of = formulas.parse(d["derivative_of"], f"{p}.derivative_of") if "derivative_of" in d else None
         lhs = formulas.parse(d["lhs"], f"{p}.lhs") if "lhs" in d else None
@@ -204,8 +197,8 @@ def _claims(c: Checker, raw: Any, path: str, formulas: _Formulas, variables: lis
         rhs = formulas.parse(c.required(d, "rhs", p), f"{p}.rhs")
         if rhs is None:
             continue
-        out.append(Claim(where=c.text(c.required(d, "where", p), f"{p}.where", default=""),
-                         statement=c.text(c.required(d, "statement", p), f"{p}.statement", default=""),
-                         lhs=lhs, rhs=rhs, variable=variable, lhs_is_derivative_of=derivative_of,
+        where, statement = read_statement(c, d, p)
+        out.append(Claim(where=where, statement=statement, lhs=lhs, rhs=rhs, variable=variable,
+                         lhs_is_derivative_of=derivative_of,
                          verdict=verdict))
     return tuple(out)

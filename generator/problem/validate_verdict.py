@@ -22,6 +22,12 @@ def flag(c, d: dict, key: str, path: str) -> bool:
     return value
 
 
+def read_statement(c, d: dict, path: str) -> tuple[str, str]:
+    """where (the place in the handout) and statement (what it says there), both required."""
+    return (c.text(c.required(d, "where", path), f"{path}.where", default=""),
+            c.text(c.required(d, "statement", path), f"{path}.statement", default=""))
+
+
 def read_verdict(c, d: dict, path: str, has_formula: bool) -> Verdict:
     """verdict (one of VERDICTS), reason (one sentence) and addition, checked against each other."""
     kind = c.choice(d["verdict"], f"{path}.verdict", VERDICTS) if "verdict" in d else c.required(d, "verdict", path)
