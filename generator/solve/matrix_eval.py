@@ -1,4 +1,14 @@
-"""Evaluate a parsed matrix formula (problem.matrix_expr) with numpy, on one network's numbers."""
+"""Evaluate a parsed matrix formula (problem.matrix_expr) with numpy, on one network's numbers.
+
+Why this is not graph.mexpr's evaluator: a claim is read as a grader reads it, literally. ``*``
+is a number times a matrix whenever one side is 1x1 (``2 * (yhat - y) * T(x)``), ``+`` and ``-``
+take a 1x1 side as a number, numbers, ``m`` and ``eta`` are values, and ``ones(A)`` is shaped
+like any A; the op table's trees have none of these (MatMul refuses shapes that do not fit, a
+Scale is an exact coefficient, Ones is the batch column). The messages below appear on pages
+as the reason an erratum's shapes do not fit, and the claims' LaTeX (render.claims) differs from
+mlatex's (aug as a bracketed column, sumcols as A 1_m). Moving claims onto mexpr trees would add
+those node kinds and a second printer to mexpr, and change pages; it was left as it is.
+"""
 
 from __future__ import annotations
 
