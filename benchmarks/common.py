@@ -18,7 +18,8 @@ def make_root(tmp: Path) -> Path:
     shutil.copytree(REPO / "problems", root / "problems")
     shutil.copytree(REPO / "docs", root / "docs")
     shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for name in ("generator", "hooks", "scripts", "vendor"):  # mkdocs.yml hooks:, the KaTeX renderer (read only)
+    # mkdocs.yml hooks: and theme.custom_dir (overrides/), the KaTeX renderer (read only)
+    for name in ("generator", "hooks", "overrides", "scripts", "vendor"):
         if (REPO / name).exists():
             (root / name).symlink_to(REPO / name, target_is_directory=True)
     return root
