@@ -154,3 +154,36 @@ def test_variants_block_is_validated(tmp_path):
     message = str(err.value)
     assert "variants.ranges.Q: no value named 'Q'" in message
     assert "variants.ranges.x: expected min <= max" in message
+
+
+def test_missing_batch_sum_is_the_first_samples_gradient_alone():
+    """003-batch (m = 2, l = 1/m sum_k 1/2 (h3_k - y_k)^2, ReLU, ReLU, identity, no biases): the
+    "missing batch sum" answer to dl/dW3 and dl/dW2 is the gradient of sample 1's loss alone,
+    recomputed here with numpy from the variant's given numbers; the answer is the batch mean."""
+    vs = V.make_variants(_problem("003-batch"), count=4)
+    seen = 0
+    for v in vs.variants:
+        g = {k: np.array([[float(x) for x in row] for row in m]) for k, m in v.problem.values.items()}
+
+        def grads(x, y):
+            z1 = g["W1"] @ x
+            h1 = np.maximum(z1, 0)
+            z2 = g["W2"] @ h1
+            h2 = np.maximum(z2, 0)
+            d3 = (g["W3"] @ h2 - y) / x.shape[1]  # dl/dh3, with the batch's 1/m
+            d2 = (g["W3"].T @ d3) * (z2 > 0)
+            return {"3": d3 @ h2.T, "7": d2 @ h1.T}
+
+        right, one = grads(g["x"], g["y"]), grads(g["x"][:, :1], g["y"][:, :1])
+        for pr in v.practised:
+            if pr.question.number not in right:
+                continue
+            assert np.allclose(pr.parts[0].value, right[pr.question.number])
+            m = _mistake(pr, "batch_sum")
+            if np.allclose(one[pr.question.number], right[pr.question.number], atol=1e-9):
+                assert m is None  # kept only where it differs from the answer
+                continue
+            assert m is not None, (v.number, pr.question.number)
+            assert np.allclose(m.values[0], one[pr.question.number]), (v.number, pr.question.number)
+            seen += 1
+    assert seen >= 4

@@ -113,6 +113,9 @@ def _messages(v: Variant, used: set[str]) -> str:
         "factor_2": "A factor 2 is missing: the derivative of a square " + _math("u^2") + " is "
                     + _math("2u") + ".",
         "batch_mean": "The " + _math(r"\frac{1}{m}") + " of the mean over the batch is missing.",
+        "batch_sum": "This is the gradient of one sample's loss only (the first sample's): the batch's "
+                     "gradient adds up the gradients of all " + _math("m") + " samples and takes "
+                     + _math(r"\frac{1}{m}") + " of the sum.",
         "pre_for_post": "The weight gradient uses the layer input's pre-activation where its activation "
                         "(the value after the activation function) is needed.",
         "bias_column": "The bias column is forgotten: the 1 in front of the layer's input is left out, "

@@ -43,6 +43,7 @@ class Mutation:
     kind: str
     rules: Rules
     op: str = ""  # the activation whose rule is changed, for the kinds that change one
+    one_sample: bool = False  # the walk sees the batch's first sample only (batch_sum)
 
     @property
     def key(self) -> str:
@@ -50,8 +51,10 @@ class Mutation:
 
 
 # the kinds of mistake, in the order they are tried (an answer two of them share is named by the first)
-KINDS = ("transpose", "no_derivative", "post_as_pre", "sign", "factor_2", "batch_mean", "pre_for_post",
-         "bias_column")
+KINDS = ("transpose", "no_derivative", "post_as_pre", "sign", "factor_2", "batch_mean", "batch_sum",
+         "pre_for_post", "bias_column")
+
+BATCHED = ("input", "target", "linear", "activation")  # the node kinds with one column per sample
 
 
 # ---------------------------------------------------------------- the backward walk, by trees
@@ -123,6 +126,12 @@ def _pre_for_post(graph: Graph) -> Callable[[str], Linear]:
     return _PreForPost
 
 
+def first_sample(graph: Graph, values: Values) -> Values:
+    """The values of the batch's first sample alone (parameters and constants as they are)."""
+    return {name: (v[:, :1] if graph.has(name) and graph.node(name).kind in BATCHED else v)
+            for name, v in values.items()}
+
+
 def _loss_rule(loss: Loss, key: str) -> Loss:
     """The loss's gradient with one thing wrong (``key``: sign, factor_2, batch_mean)."""
     rule = loss.gradient_matrix
@@ -167,6 +176,10 @@ def mutations(graph: Graph) -> tuple[Mutation, ...]:
     for kind in ("sign", "factor_2", "batch_mean"):
         wrong = _loss_rule(LOSSES[loss.op], kind)
         out.append(Mutation(kind, dataclasses.replace(TABLE, losses={**LOSSES, loss.op: wrong})))
+    if graph.nodes[0].shape[1] > 1:
+        # the batch sum forgotten: the gradient of one sample's loss (the first), by the same
+        # rules on a batch of that sample alone (so the loss rule's 1/m is 1/1)
+        out.append(Mutation("batch_sum", TABLE, one_sample=True))
     out.append(Mutation("pre_for_post", dataclasses.replace(TABLE, linear=_pre_for_post(graph))))
     if any(n.kind == "linear" and n.op == "folded" for n in graph.nodes):
         out.append(Mutation("bias_column", dataclasses.replace(TABLE, linear=_NoBiasColumn)))

@@ -27,7 +27,7 @@ from ..graph import mexpr as mx
 from ..graph.ops import ACTIVATIONS
 from ..problem.spec import Matrix, Problem, Question
 from .chain import Elem
-from .mistakes import Mutation, mutations, walk
+from .mistakes import Mutation, first_sample, mutations, walk
 from .numeric import forward
 from .solution import leaf_values, Chain, Local, MatrixGradient, MatrixStep, Solution, Step, Update, Value, elem_of, solve
 
@@ -267,8 +267,12 @@ def practise(s: Solution, muts: tuple[Mutation, ...], judge: bool = True) -> tup
     def run(seed, m: Mutation | None):
         key = (None if seed is None else (seed[0], seed[1].tobytes()), None if m is None else m.key)
         if key not in walks:
+            if m is not None and m.one_sample and seed is not None:
+                walks[key] = None  # a seed is a whole batch's gradient: one sample has no place for it
+                return None
             try:
-                walks[key] = walk(s.graph, s.values, m.rules if m else _table(), seed)
+                values = first_sample(s.graph, s.values) if m is not None and m.one_sample else s.values
+                walks[key] = walk(s.graph, values, m.rules if m else _table(), seed)
             except (ValueError, TypeError, KeyError):
                 # the (mutated) rule does not fit this network's shapes, or an op has no
                 # element-wise tree rule (a loss shown only fused with its activation)
@@ -289,6 +293,10 @@ def practise(s: Solution, muts: tuple[Mutation, ...], judge: bool = True) -> tup
             trusted = engine is not None and all(_same(x, y) for x, y in zip(engine, right))
             for m in (muts if trusted else ()):
                 grads = run(reader[0], m)
+                if grads is not None and m.one_sample:
+                    # one sample's gradient is a mistake for a parameter only (the batch's values
+                    # have one column per sample, and the first of them is no slip)
+                    grads = {n: x for n, x in grads.items() if s.graph.node(n).kind == "param"}
                 got = None if grads is None else _answer_of_walk(s, reader, grads)
                 if got is None:
                     continue

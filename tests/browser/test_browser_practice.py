@@ -15,7 +15,7 @@ import pytest
 from .support import ARTIFACTS, PRACTICE_PAGES, assert_none, math_problems
 
 PAGES = {stem: next((p for p in PRACTICE_PAGES if p.endswith(f"/{stem}-practice.html")), None)
-         for stem in ("002-neural-networks-are-fun", "003-single-sample")}
+         for stem in ("002-neural-networks-are-fun", "003-single-sample", "003-batch")}
 
 
 def _page(stem: str) -> str:
@@ -100,6 +100,23 @@ def test_sign_mistake_is_named_as_a_sign_error(open_page):
     assert np.allclose(sign["values"][0], -np.array(data["parts"][0]["value"]))
     text, cls, kind = _type(page, 7, "3.2.5", sign["values"])
     assert kind == "sign" and "sign is wrong" in text
+
+
+def test_missing_batch_sum_is_named(open_page):
+    """On 003-batch (m = 2), typing the gradient of one sample alone for dl/dW3 is named as the
+    missing batch sum; that answer is checked here to be what the page's right answer is not:
+    the right one is the mean of the two samples' gradients, this one is sample 1's alone, so it
+    differs from the right one and is not the sum without 1/m (the other batch slip)."""
+    page, tracker = open_page(_page("003-batch") + "?v=2")
+    data = dict(_data(page, 2))["3"]
+    slip = next(m for m in data["mistakes"] if m["kinds"][0] == "batch_sum")
+    no_mean = next(m for m in data["mistakes"] if "batch_mean" in m["kinds"])
+    right = np.array(data["parts"][0]["value"])
+    assert not np.allclose(slip["values"][0], right) and not np.allclose(slip["values"][0], no_mean["values"][0])
+    assert np.allclose(no_mean["values"][0], 2 * right)  # the sum over the batch of m = 2: twice the mean
+    text, cls, kind = _type(page, 2, "3", slip["values"])
+    assert "is-mistake" in cls and kind == "batch_sum" and "one sample" in text, text
+    assert_none(tracker.problems(), "003-batch")
 
 
 def test_variant_answer_agrees_with_numpy(open_page):
