@@ -67,7 +67,7 @@ def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, by
     practice = practice_name(s.problem.slug) if variants.variants else ""
     files = {f"{base}.md": render_page(s, s.problem.slug, h.title, h.addition, practice)}
     if practice:
-        files[f"{handout_dir(h)}/{practice}"] = render_practice(variants, s.problem.slug, h.title)
+        files[f"{handout_dir(h)}/{practice}"] = render_practice(variants, s.problem.slug, h.title, h.addition)
     # the layer diagram, the computation graphs and one highlighted path per chain-rule answer
     files.update({f"{base}/{name}": to_svg(text) for name, text in dot.drawings(s).items()})
     return {k: v.encode("utf-8") for k, v in files.items()}

@@ -187,3 +187,23 @@ def test_missing_batch_sum_is_the_first_samples_gradient_alone():
             assert np.allclose(m.values[0], one[pr.question.number]), (v.number, pr.question.number)
             seen += 1
     assert seen >= 4
+
+
+def _source_line(page: Path) -> str:
+    """The italic line under a page's title that says where the problem comes from."""
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("*") and not line.startswith("**"):
+            return line[:line.index(".*", 1) + 2]
+    raise AssertionError(f"{page}: no source line")
+
+
+def test_every_practice_header_names_the_source_its_worked_page_names():
+    """Each practice page in docs/ says where its problem comes from exactly as its worked page
+    does: "Handout 003 (...), section 2" for a handout's problem, "Beyond the handouts, problem
+    1: an addition ..." for an extra one (never "Handout extra")."""
+    pages = sorted((ROOT / "docs" / "handouts").glob("*/*-practice.md"))
+    assert len(pages) >= 10 and any("/extra-" in str(p) for p in pages)
+    for practice in pages:
+        worked = practice.with_name(practice.name.replace("-practice.md", ".md"))
+        assert _source_line(practice) == _source_line(worked), practice.name
+        assert "Handout extra" not in _source_line(practice)

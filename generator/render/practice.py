@@ -53,7 +53,15 @@ class _SolutionOnly(_Renderer):
                 + f"\\[\n{partial(top, self.sym(a.param))} {num.approx(a.value, self.figs)}\n\\]\n")
 
 
-def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
+def source(p, handout_title: str, addition: bool) -> str:
+    """Where the problem comes from, as its worked page says it: a handout's section, or an
+    addition beyond the handouts (which has no handout number)."""
+    if addition:
+        return f"*{handout_title}, problem {p.section}: an addition to the site, not from a course handout.*"
+    return f"*Handout {p.handout} ({handout_title}), section {p.section}.*"
+
+
+def render_practice(variants: Variants, slug: str, handout_title: str, addition: bool = False) -> str:
     """The practice page as Markdown (raw HTML for the boxes)."""
     first = variants.variants[0]
     p = first.problem
@@ -61,7 +69,7 @@ def render_practice(variants: Variants, slug: str, handout_title: str) -> str:
     rejected = variants.rejected_total
     parts = ["---\nsearch:\n  exclude: true\n---\n",
              f"# Practice: {p.title}\n",
-             f"*Handout {p.handout} ({handout_title}), section {p.section}.* The questions of "
+             f"{source(p, handout_title, addition)} The questions of "
              f"[the worked page]({slug}.md) with new numbers: {_how_many(variants)}, each solved and "
              f"checked like the page itself ({rejected} drawn numbers were rejected as unfit for "
              f"practice: {_reasons(variants)}). Type each answer to {p.significant_figures} significant "
