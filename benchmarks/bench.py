@@ -176,7 +176,7 @@ def bench_build(repeats: int) -> dict[str, Any]:
             lambda: mkdocs_in_process(root, site), repeats, setup=lambda: shutil.rmtree(site, ignore_errors=True))
         out["gen_over_mkdocs_warm"] = out["full_generation_s"] / out["mkdocs_warm_s"]
         # what the variants cost: making them (solve + verify + mistakes) and rendering the
-        # practice pages, every network problem, serially; the practice pages' sizes as built
+        # practice pages, every network and expression problem, serially; the pages' sizes as built
         # here, with the math rendered at build time (the default)
         out["variants"] = bench_variants(root, site)
         # the same with the math left to the browser: mkdocs without the KaTeX pass
@@ -244,22 +244,25 @@ def bench_build(repeats: int) -> dict[str, Any]:
 
 
 def bench_variants(root: Path, site: Path) -> dict[str, Any]:
-    """Seconds to make and render every network problem's variants (serial, in process), how
-    many were rejected, and the bytes the practice pages and the problem pages' links add."""
+    """Seconds to make and render every network and expression problem's variants (serial, in
+    process), how many were rejected, and the bytes the practice pages add."""
     from generator.problem.load import load_handouts
-    from generator.problem.spec import Problem
+    from generator.problem.spec import ExpressionProblem, Problem
     from generator.render.practice import render_practice
+    from generator.render.practice_expression import render_expression_practice
+    from generator.solve.expression_variants import make_expression_variants
     from generator.solve.variants import make_variants
     problems = [p for h in load_handouts(root / "problems", root, True, {}) for p in h.problems
-                if isinstance(p, Problem)]
+                if isinstance(p, (Problem, ExpressionProblem))]
     make_s = render_s = 0.0
     count = rejected = 0
     for p in problems:
+        expression = isinstance(p, ExpressionProblem)
         t0 = time.perf_counter()
-        v = make_variants(p)
+        v = make_expression_variants(p) if expression else make_variants(p)
         t1 = time.perf_counter()
         if v.variants:
-            render_practice(v, p.slug, "")
+            (render_expression_practice if expression else render_practice)(v, p.slug, "")
         make_s += t1 - t0
         render_s += time.perf_counter() - t1
         count += len(v.variants)
@@ -565,8 +568,9 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
              "value": f"{b['incremental_over_full_cmd']:.3f} ({b['incremental_cmd_s']:.3f} s)",
              "target": f"<= {INCR_OVER_FULL_MAX} and < {INCR_SECONDS_MAX} s",
              "ok": b["incremental_over_full_cmd"] <= INCR_OVER_FULL_MAX and b["incremental_cmd_s"] < INCR_SECONDS_MAX},
-            {"what": "variants: make + render, every network problem (serial)",
+            {"what": "variants: make + render, every network and expression problem (serial)",
              "value": f"{b['variants']['make_s']:.2f} s + {b['variants']['render_s']:.2f} s "
+             f"= {(b['variants']['make_s'] + b['variants']['render_s']) / b['full_generation_s']:.0%} of a full generation "
              f"({b['variants']['variants']} variants, {b['variants']['rejected']} draws rejected; practice page "
              f"median {b['variants']['practice_html_bytes_median'] / 1e6:.1f} MB, largest "
              f"{b['variants']['practice_html_bytes_max'] / 1e6:.1f} MB)", "target": "reported", "ok": None},

@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 VARIANTS_HELP = """\
-Solve and verify a network problem's seeded variants (as for its practice page) and print their
+Solve and verify a network or expression problem's seeded variants (as for its practice page) and print their
 given numbers, questions, verified answers with tolerances and named mistakes as JSON on stdout;
 with --moodle, Moodle XML "numerical" questions (the questions with one number to type). The same
 count and seed give the same bytes on every run.
@@ -95,8 +95,9 @@ count and seed give the same bytes on every run.
 
 def _variants(args: argparse.Namespace, root: Path) -> int:
     from .problem.load import load_problem
-    from .problem.spec import Problem
+    from .problem.spec import ExpressionProblem, Problem
     from .render.variants_export import variants_json, variants_moodle
+    from .solve.expression_variants import make_expression_variants
     from .solve.variants import make_variants
 
     path = Path(args.problem)
@@ -107,10 +108,13 @@ def _variants(args: argparse.Namespace, root: Path) -> int:
         return 2
     try:
         problem = load_problem(path, root)
-        if not isinstance(problem, Problem):
-            print(f"error: {path}: variants are made for network problems only", file=sys.stderr)
+        if isinstance(problem, ExpressionProblem):
+            variants = make_expression_variants(problem, args.count, args.seed)
+        elif isinstance(problem, Problem):
+            variants = make_variants(problem, args.count, args.seed)
+        else:
+            print(f"error: {path}: variants are made for network and expression problems only", file=sys.stderr)
             return 1
-        variants = make_variants(problem, args.count, args.seed)
     except (GeneratorError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -16,11 +16,13 @@ from .render.expression_page import GRAPH_SVG as EXPRESSION_GRAPH_SVG
 from .render.expression_page import expression_dot, path_svg_name, render_expression_page
 from .render.page import render_page
 from .render.practice import practice_name, render_practice
+from .render.practice_expression import render_expression_practice
 from .render.site import handout_dir
 from .render.svg import to_svg
 from .solve.demos import DemoResult, run_demo
 from .solve.expression import ChainRule, ExpressionSolution, solve_expression
 from .solve.solution import Solution, solve
+from .solve.expression_variants import make_expression_variants
 from .solve.variants import make_variants
 
 
@@ -56,7 +58,12 @@ def render_problem(h: Handout, s: Solution | ExpressionSolution) -> dict[str, by
                  f"{base}/{DEMO_PLOT_SVG}": demo_plot(s)}
         return {k: v.encode("utf-8") for k, v in files.items()}
     if isinstance(s, ExpressionSolution):
-        files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title)}
+        variants = make_expression_variants(s.problem)
+        practice = practice_name(s.problem.slug) if variants.variants else ""
+        files = {f"{base}.md": render_expression_page(s, s.problem.slug, h.title, practice)}
+        if practice:
+            files[f"{handout_dir(h)}/{practice}"] = render_expression_practice(
+                variants, s.problem.slug, h.title, h.addition)
         if s.problem.definitions:
             files[f"{base}/{EXPRESSION_GRAPH_SVG}"] = to_svg(expression_dot(s))
         for _, answer in s.answers:

@@ -235,6 +235,7 @@ class ExpressionProblem(ProblemHeader):
     significant_figures: int
     symbols: dict[str, str]
     questions: tuple[ExpressionQuestion, ...]
+    variants: VariantSpec = field(default_factory=VariantSpec)  # the point's variables are the values
 
 
 # ---------------------------------------------------------------- generated demonstrations

@@ -11,10 +11,10 @@ from ..errors import Issue
 from .expr import ParseError, parse_expression
 from .spec import Claim, Definition, ExpressionProblem, ExpressionQuestion
 from .validate_verdict import VERDICT_KEYS, is_addition, read_statement, read_verdict
-from .validate import MAX_ITEMS, MAX_QUESTIONS, Checker, _describe
+from .validate import MAX_ITEMS, MAX_QUESTIONS, Checker, _describe, _variants
 
 TOP_KEYS = {"kind", "title", "handout", "section", "intro", "variables", "functions", "definitions",
-            "point", "samples", "rounding", "symbols", "questions"}
+            "point", "samples", "rounding", "symbols", "questions", "variants"}
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "general", "forms", "via", "claims", "answer", "note",
                  "addition"}
 CLAIM_KEYS = {"where", "statement", "lhs", "derivative_of", "rhs", "variable"} | VERDICT_KEYS
@@ -95,6 +95,8 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
     raw_samples = c.at_most(raw_samples, "samples", MAX_ITEMS, "samples") or list(DEFAULT_SAMPLES)
     samples = tuple(c.number(v, f"samples[{i}]") for i, v in enumerate(raw_samples))
     questions = _questions(c, top.get("questions"), formulas, variables, defined)
+    # the point's variables are the given numbers a variant moves (ranges keyed by variable)
+    variants = _variants(c, top.get("variants", {}), {v: ((point.get(v, Fraction(1)),),) for v in variables})
     figures = c.integer(top.get("rounding", 4), "rounding", 1, 12)
     symbols = top.get("symbols", {}) if isinstance(top.get("symbols", {}), dict) else {}
     title = c.text(c.required(top, "title", ""), "title")
@@ -107,7 +109,7 @@ def validate_expression_problem(data: dict, lines: dict[str, int], file: str, sl
         intro=c.text(top.get("intro", ""), "intro", default=""),
         variables=tuple(variables), functions=tuple(functions), definitions=tuple(definitions),
         point=point, samples=samples, significant_figures=figures,
-        symbols={str(k): str(v) for k, v in symbols.items()}, questions=questions), []
+        symbols={str(k): str(v) for k, v in symbols.items()}, questions=questions, variants=variants), []
 
 
 def _names(c: Checker, raw: Any, path: str, required: bool) -> list[str]:

@@ -22,13 +22,18 @@ from .page import _display, _indent, tolerance
 GRAPH_SVG = "computation-graph.svg"
 
 
-def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout_title: str) -> str:
-    """The whole page as Markdown."""
+def render_expression_page(solution: ExpressionSolution, asset_dir: str, handout_title: str,
+                           practice: str = "") -> str:
+    """The whole page as Markdown; ``practice``, when given, the file name of its practice page
+    (linked under the title)."""
     r = _Renderer(solution, asset_dir)
     p = solution.problem
     parts = [f"# {p.title}\n",
              f"*Handout {p.handout} ({handout_title}), section {p.section}.* "
              + num.stated(p.significant_figures) + "\n"]
+    if practice:
+        parts.append(f"[Try new numbers]({practice}){{.md-button}}: the questions that ask for a number, "
+                     "at other points, checked as you type them.\n")
     if p.intro:
         parts.append(p.intro.strip() + "\n")
     parts.append(r.given())

@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from ..graph.ops import ACTIVATIONS
-from ..solve.variants import MAX_ATTEMPTS, REASONS, Part, Practised, Variant, Variants, tolerance
+from ..solve.variants import MAX_ATTEMPTS, Part, Practised, Variant, Variants, tolerance
 from . import numbers as num
 from .markdown import display_blocks
 from .page import _Renderer
@@ -98,7 +98,7 @@ def _how_many(variants: Variants) -> str:
 def _reasons(variants: Variants) -> str:
     if not variants.rejected:
         return "none"
-    return "; ".join(f"{n} for {REASONS[r]}" for r, n in variants.rejected)
+    return "; ".join(f"{n} for {variants.why(r)}" for r, n in variants.rejected)
 
 
 def _math(tex: str) -> str:
@@ -106,8 +106,8 @@ def _math(tex: str) -> str:
     return f'<span class="arithmatex">\\({html.escape(tex, quote=False)}\\)</span>'
 
 
-def _messages(v: Variant, used: set[str]) -> str:
-    """What the page says for each kind of mistake, once per page (hidden; the script shows it)."""
+def messages(v: Variant, used: set[str]) -> dict[str, str]:
+    """What the page says (HTML) for each kind of mistake in ``used``."""
     s = v.solution
     g = s.graph
     sym = lambda name: whole(g, name)  # noqa: E731
@@ -144,7 +144,12 @@ def _messages(v: Variant, used: set[str]) -> str:
     missing = used - set(says)
     if missing:
         raise ValueError(f"no message for the mistakes {sorted(missing)}")
-    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in sorted(says.items()) if k in used)
+    return {k: t for k, t in sorted(says.items()) if k in used}
+
+
+def _messages(v: Variant, used: set[str]) -> str:
+    """What the page says for each kind of mistake, once per page (hidden; the script shows it)."""
+    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in messages(v, used).items())
     return f'<div class="practice-messages" hidden>\n{items}</div>\n'
 
 
@@ -179,8 +184,14 @@ def _question(r: _SolutionOnly, pr: Practised) -> str:
                           "tol": [_numbers(tolerance(_snapped(x), figures)) for x in m.values]} for m in pr.mistakes]}
     labels = _labels(r, answer, pr)
     boxes = "".join(_boxes(q.number, i, p, label) for i, (p, label) in enumerate(zip(pr.parts, labels)))
-    return (f'<div class="practice-question" data-q="{html.escape(q.number)}" markdown>\n\n'
-            f"**Question {q.number}.** {q.text.strip()}\n\n"
+    return question_markup(q.number, q.text, data, boxes, body)
+
+
+def question_markup(number: str, text: str, data: dict, boxes: str, body: str) -> str:
+    """One question of a variant: its text, the boxes with the answer data, Check, the feedback
+    line and the folded worked solution (the markup practice.js reads)."""
+    return (f'<div class="practice-question" data-q="{html.escape(number)}" markdown>\n\n'
+            f"**Question {number}.** {text.strip()}\n\n"
             f'<div class="practice-answer" data-answer="{html.escape(json.dumps(data, sort_keys=True))}">\n'
             f"{boxes}"
             '<p><button type="button" class="md-button practice-check">Check</button> '

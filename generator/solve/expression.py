@@ -140,8 +140,9 @@ def _probe(expr: sp.Expr, var: str, env: dict[str, float]) -> fd.Probe:
     return probe
 
 
-def solve_expression(problem: ExpressionProblem) -> ExpressionSolution:
-    """Answer and verify every question; raise VerificationError on any disagreement."""
+def solve_expression(problem: ExpressionProblem, proved: dict | None = None) -> ExpressionSolution:
+    """Answer and verify every question; raise VerificationError on any disagreement. ``proved``:
+    derivations already proved for this problem at another point, reused (and added to)."""
     graph = build_expression_graph(problem)
     env = _env(problem)
     values, exact_values = {}, {}
@@ -152,7 +153,7 @@ def solve_expression(problem: ExpressionProblem) -> ExpressionSolution:
             values[n.name] = evaluate(full, env)
         except NotNumeric:
             values[n.name] = float("nan")  # an abstract function: no number, and none is printed
-    ctx = _Context(problem, graph, values, exact_values)
+    ctx = _Context(problem, graph, values, exact_values, proved)
     answers = tuple((q, ctx.answer(q)) for q in problem.questions)
     grads = ctx.node_gradients()
     failed = [c for c in ctx.checks if not c.passed]
@@ -167,8 +168,9 @@ def solve_expression(problem: ExpressionProblem) -> ExpressionSolution:
 
 class _Context:
     def __init__(self, problem: ExpressionProblem, graph: ExprGraph, values: dict[str, float],
-                 exact_values: dict[str, sp.Expr]):
+                 exact_values: dict[str, sp.Expr], proved: dict | None = None):
         self.p, self.g, self.values, self.exact_values = problem, graph, values, exact_values
+        self.proved = proved
         self.checks: list[fd.Check] = []
 
     def answer(self, q: ExpressionQuestion) -> object:
@@ -216,7 +218,17 @@ class _Context:
         return PointValue(at, form, value, simplify(form.doit().rewrite(sp.exp)), c)
 
     def derivation(self, q: ExpressionQuestion, f: sp.Expr, x: sp.Symbol, start: sp.Expr | None) -> Derivation:
-        """f' by the rules from ``start`` (checked equal to f first); every line proved."""
+        """f' by the rules from ``start`` (checked equal to f first); every line proved. A derivation
+        does not depend on the point: with a ``proved`` memo (the practice variants of one problem,
+        which move the point), one proved for an earlier point is reused."""
+        if self.proved is None:
+            return self._derivation(q, f, x, start)
+        key = (f, x, start)
+        if key not in self.proved:
+            self.proved[key] = self._derivation(q, f, x, start)
+        return self.proved[key]
+
+    def _derivation(self, q: ExpressionQuestion, f: sp.Expr, x: sp.Symbol, start: sp.Expr | None) -> Derivation:
         where = f"{self.p.path}: question {q.number}"
         if start is not None:
             prove_equal(f, start, f"{where}: the form {start} of {f}")

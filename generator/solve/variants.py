@@ -88,6 +88,10 @@ class Variants:
     variants: tuple[Variant, ...]
     rejected: tuple[tuple[str, int], ...]  # (reason, how many draws), in REASONS order
     wanted: int = 0  # the count asked for; fewer when MAX_ATTEMPTS draws found no usable numbers
+    reasons: dict[str, str] | None = None  # what each rejection reason means (None: REASONS)
+
+    def why(self, reason: str) -> str:
+        return (self.reasons or REASONS)[reason]
 
     @property
     def rejected_total(self) -> int:

@@ -15,7 +15,8 @@ import pytest
 from .support import ARTIFACTS, PRACTICE_PAGES, assert_none, math_problems
 
 PAGES = {stem: next((p for p in PRACTICE_PAGES if p.endswith(f"/{stem}-practice.html")), None)
-         for stem in ("002-neural-networks-are-fun", "003-single-sample", "003-batch")}
+         for stem in ("002-neural-networks-are-fun", "003-single-sample", "003-batch",
+                      "002-chain-rule-is-all-you-need", "000-derivatives-of-simple-functions")}
 
 
 def _page(stem: str) -> str:
@@ -53,7 +54,10 @@ def _wrong_entry(page, v, q) -> list[str]:
         "els => els.map(e => e.dataset.part + ',' + e.dataset.row + ',' + e.dataset.col)")
 
 
-@pytest.mark.parametrize("stem,v", [("002-neural-networks-are-fun", 7), ("003-single-sample", 3)])
+@pytest.mark.parametrize("stem,v", [("002-neural-networks-are-fun", 7), ("003-single-sample", 3),
+                                    # expression problems: the point moved (one number per question)
+                                    ("002-chain-rule-is-all-you-need", 3),
+                                    ("000-derivatives-of-simple-functions", 2)])
 def test_right_wrong_and_named_answers_get_their_feedback(open_page, stem, v):
     page, tracker = open_page(_page(stem) + f"?v={v}")
     shown = page.eval_on_selector_all(".practice-variant", "els => els.filter(e => !e.hidden).map(e => e.dataset.v)")
