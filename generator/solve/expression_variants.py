@@ -123,10 +123,10 @@ def check_point(problem: ExpressionProblem, solve_main: ExpressionSolution, poin
     for f, var in _functions(solve_main):
         try:
             with np.errstate(all="raise"):
-                value = evaluate(f, env)
-                for den in _denominators(f):
+                for den in _denominators(f):  # first: a division by 0 is a pole, not undefined
                     if abs(evaluate(den, env)) < POLE_MARGIN:
                         raise Degenerate("pole")
+                value = evaluate(f, env)
                 here = kink_side(f, env)
                 if 0 in np.frombuffer(here, dtype=np.int8):
                     raise Degenerate("kink")
