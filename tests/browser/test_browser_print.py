@@ -41,15 +41,19 @@ def test_every_handout_with_problems_has_print_pages_linked_from_its_index():
         assert 'href="questions.html"' in index and 'href="answers.html"' in index, handout
 
 
-# Display or inline formulas ending past the right edge of the printed column, measured on the
-# page as `make pdf` prints it (print media, the column's width, formulas fitted).
-WIDE_JS = """() => { const W = document.documentElement.clientWidth;
-    return [...document.querySelectorAll('.md-content .katex-html .base')]
-      .map(k => [k.getBoundingClientRect().right, k.closest('.arithmatex')])
-      .filter(([right]) => right > W + 1)
-      .filter(([, a], i, all) => all.findIndex(([, b]) => b === a) === i)
-      .map(([right, a]) => Math.round(right) + ' px: '
-           + a.querySelector('annotation').textContent.trim().slice(0, 60)); }"""
+# Display or inline formulas ending past the right edge of the box that holds them (the column,
+# or a solution's box inside it), measured on the page as `make pdf` prints it (print media, the
+# column's width, formulas fitted).
+WIDE_JS = """() => {
+  const edge = el => { const box = el.parentElement, cs = getComputedStyle(box);
+    return box.getBoundingClientRect().right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth); };
+  const W = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('.md-content .arithmatex')].map(a => {
+      const right = Math.max(0, ...[...a.querySelectorAll('.katex-html .base')].map(k => k.getBoundingClientRect().right));
+      return [right, Math.min(W, edge(a)), a]; })
+    .filter(([right, limit]) => right > limit + 1)
+    .map(([right, limit, a]) => Math.round(right) + ' px, its box ends at ' + Math.round(limit) + ' px: '
+         + a.querySelector('annotation').textContent.trim().slice(0, 60)); }"""
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +68,7 @@ def printed(browser, tmp_path_factory):
         wide[f"{sheet.parent.name}/{sheet.name}"] = (
             [f"laid out {width} px wide, not the column's {A4_COLUMN_PX} px: formulas fitted to "
              f"the wrong width"] if width != A4_COLUMN_PX
-            else [f"formula ends at {w} (column {A4_COLUMN_PX} px)" for w in page.evaluate(WIDE_JS)])
+            else [f"formula ends at {w}" for w in page.evaluate(WIDE_JS)])
 
     print_pdf.print_handouts(SITE, out, browser=browser, inspect=inspect)
     return out, wide
