@@ -6,7 +6,13 @@ numbers, the drawings of the statement that show no result (a drawing with gradi
 answer), and its questions; no solution, no check. The answer key has every problem in full
 with each solution unfolded. They sit beside the problem pages, so drawings keep their paths,
 and are left out of the site search (the worked pages are what a search should find).
-`make pdf` prints them; the site never needs it.
+`make pdf` prints them; the site never needs it. Neither shows the practice link (a button
+means nothing on paper).
+
+The answer key is also read on screen, and it is a handout's heaviest page (every solution
+open): each problem's statement and each question with its solution is a block of its own
+(class ``print-block``), which the stylesheet lays out only when it nears the screen
+(content-visibility: auto; every block is laid out when printing).
 """
 
 from __future__ import annotations
@@ -100,11 +106,25 @@ def answer_key(h: Handout, pages: list[WorkedPage]) -> str:
              f"questions alone: [question sheet]({QUESTION_SHEET}).\n"]
     for page in pages:
         parts.append(f"## {page.title} {{#{page.slug}}}\n")
-        parts.append(_demoted(_linked(page.preface, page.slug)) + "\n")
+        parts.append(_block(_demoted(_linked(_without_practice_link(page.preface), page.slug))))
         for q in page.questions:
-            parts.append(_question_block(page.slug, q) + "\n")
-            parts.append(f'!!! success "{q.fold_title}"\n' + _linked(q.solution, page.slug) + "\n")
+            parts.append(_block(_question_block(page.slug, q) + "\n"
+                                + f'!!! success "{q.fold_title}"\n' + _linked(q.solution, page.slug)))
     return _wrapped("\n".join(parts))
+
+
+def _block(markdown: str) -> str:
+    """A part of the answer key laid out on screen only near the viewport (extra.css)."""
+    return f'<div class="print-block" markdown>\n\n{markdown.strip()}\n\n</div>\n'
+
+
+# The practice page's button (render/page.py): "[Try new numbers](x-practice.md){.md-button}: ..."
+PRACTICE_LINK = re.compile(r"^\[[^\]\n]+\]\([^)\s]+-practice\.md\)\{\.md-button\}")
+
+
+def _without_practice_link(preface: str) -> str:
+    """The preface without the paragraph of the practice link (the rest kept as written)."""
+    return re.sub(PRACTICE_LINK.pattern + r".*(?:\n.+)*\n*", "", preface, flags=re.M)
 
 
 def _question_block(slug: str, q: Question) -> str:
@@ -130,15 +150,27 @@ def _statement(preface: str, slug: str) -> str:
     for block in blocks:
         if block.startswith("## ") and not block.startswith("## Given"):
             break  # a worked section before the questions (e.g. the backward pass in general)
-        if block.startswith(("!!! ", "??? ")):
+        if block.startswith(("!!! ", "??? ")) or PRACTICE_LINK.match(block):
             continue
         if block.startswith("<figure"):
             if re.search(r"gradient", block, re.I):
-                if kept and re.search(r"\b(below|drawn)\b", kept[-1]) and not kept[-1].startswith("#"):
+                if kept and _introduces_drawing(kept[-1]):
                     kept.pop()  # the sentence that introduces the drawing
                 continue
         kept.append(block)
     return _demoted(_linked("\n\n".join(kept), slug))
+
+
+def _introduces_drawing(block: str) -> bool:
+    """A paragraph of prose about the drawing after it ("The computation graph below is drawn
+    ...", "The same computation one number at a time: a node per entry ..."): no heading,
+    list or bold lead-in, and it says the drawing is below, or it has no formula and speaks of
+    a graph or its nodes."""
+    if block.startswith(("#", "-", "*", "<")):
+        return False
+    if re.search(r"\b(below|drawn)\b", block):
+        return True
+    return "\\(" not in block and "\\[" not in block and bool(re.search(r"\b(graph|nodes?)\b", block))
 
 
 def _blocks(markdown: str) -> list[str]:
@@ -163,6 +195,8 @@ def _demoted(markdown: str) -> str:
 
 def _linked(markdown: str, slug: str) -> str:
     """Ids of the page prefixed with its slug (one print page holds several problem pages), and
-    links within the page pointing at them: {#q-1} -> {#slug-q-1}, (#q-1) -> (#slug-q-1)."""
+    links within the page pointing at them: {#q-1} -> {#slug-q-1}, (#q-1) -> (#slug-q-1); so are
+    footnote labels, [^q-1] -> [^slug-q-1]."""
     markdown = re.sub(r"\{#([A-Za-z][\w-]*)\}", rf"{{#{slug}-\1}}", markdown)
+    markdown = re.sub(r"\[\^([\w-]+)\]", rf"[^{slug}-\1]", markdown)
     return re.sub(r"\]\(#([A-Za-z][\w-]*)\)", rf"](#{slug}-\1)", markdown)

@@ -51,11 +51,12 @@ def html_pages() -> list[str]:
 # (hooks/defer_hook.py), so the page-by-page checks go through them too.
 PRACTICE_PAGES = [p for p in html_pages() if p.endswith("-practice.html")]
 # A handout's answer key (answers.html, generator/render/print_pages.py) is its worked pages'
-# content once more, solutions unfolded: up to 31,000 DOM nodes. The page-by-page checks (load,
-# math, axe, phone) run on the worked pages that content comes from, and on the question
-# sheets; the answer keys have tests of their own (test_browser_print.py: printed, measured).
+# content once more, every solution in the page (never deferred: it is printed): up to 45,000
+# DOM nodes. It is a page like the others for the page-by-page checks (load, math, axe, phone),
+# with SHOW_ALL_BLOCKS_JS first where a check goes through all of it; test_browser_print.py
+# prints it.
 ANSWER_KEYS = [p for p in html_pages() if re.fullmatch(r"handouts/[^/]+/answers\.html", p)]
-PAGES = [p for p in html_pages() if p not in ANSWER_KEYS]
+PAGES = html_pages()
 # Problem pages: handouts/<handout>/<problem>.html (a handout's own page is its index.html).
 # A handout's print pages (questions.html, answers.html; generator/render/print_pages.py) sit
 # beside its problem pages but are not problem pages.
@@ -227,6 +228,14 @@ OPEN_ALL_DETAILS_JS = """async (scope) => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   await document.fonts.ready;  // fonts only the arrived math uses (else aborted when the page closes)
 }"""
+
+
+# The answer key's blocks are laid out only near the screen (content-visibility: auto, extra.css);
+# a check of the whole page lays them all out first, as a reader who scrolled through it would
+# have, and lets reader.js mark the wide formulas they hold.
+SHOW_ALL_BLOCKS_JS = """() => { document.querySelectorAll('.print-block')
+    .forEach(b => b.style.contentVisibility = 'visible');
+  if (window.__readerMarkScrollables) window.__readerMarkScrollables(); }"""
 
 
 def open_all_details(page, scope: str = "") -> None:

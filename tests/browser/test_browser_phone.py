@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from .support import ACTION_TIMEOUT_MS, PAGES, assert_none, open_all_details, wait_for_math
+from .support import (ACTION_TIMEOUT_MS, ANSWER_KEYS, PAGES, SHOW_ALL_BLOCKS_JS, assert_none, open_all_details,
+                      wait_for_math)
 
 PHONE = {"width": 390, "height": 844}
 MIN_TEXT_PX = 9
@@ -72,6 +73,7 @@ def test_page_reads_on_a_phone(phone, site_url, path):
     phone.goto(site_url + path, wait_until="load")
     wait_for_math(phone)
     open_all_details(phone, ".md-content")
+    phone.evaluate(SHOW_ALL_BLOCKS_JS)  # an answer key's blocks, all laid out
     m = phone.evaluate(MEASURE_JS)
     problems = []
     if m["overflow"] > 1:
@@ -89,3 +91,36 @@ def test_page_reads_on_a_phone(phone, site_url, path):
             problems.append(f"{w['what']}: scrolls sideways without {', '.join(missing)}")
     problems += [f"table text {size} px" for size in sorted(set(m["tables"])) if size < MIN_TEXT_PX]
     assert_none(problems, path)
+
+
+# On load, which of the answer key's blocks the browser skips (content-visibility: auto: not laid
+# out); then each block skipped on load is scrolled to, and its wide formulas must have their cue
+# once it is shown (reader.js marks a block when the browser shows it).
+SKIPPED_THEN_SHOWN_JS = """async () => {
+  const blocks = [...document.querySelectorAll('.md-content .print-block')];
+  // a block's own box is laid out; what it holds is what the browser skips
+  const skipped = blocks.filter(b => b.firstElementChild
+      && !b.firstElementChild.checkVisibility({contentVisibilityAuto: true}));
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const wide = [];
+  for (const block of skipped) {
+    block.scrollIntoView();
+    await frames(); await frames();
+    for (const el of block.querySelectorAll('div.arithmatex'))
+      if (el.scrollWidth > el.clientWidth + 1)
+        wide.push({what: (el.querySelector('annotation') || {}).textContent.trim().slice(0, 50),
+                   cue: el.classList.contains('scrolls') && el.tabIndex === 0});
+  }
+  return {blocks: blocks.length, skipped: skipped.length, wide};
+}"""
+
+
+@pytest.mark.parametrize("path", ANSWER_KEYS)
+def test_the_answer_key_lays_out_only_what_is_near_the_screen(phone, site_url, path):
+    phone.goto(site_url + path, wait_until="load")
+    m = phone.evaluate(SKIPPED_THEN_SHOWN_JS)
+    problems = []
+    if m["skipped"] < m["blocks"] // 2:
+        problems.append(f"only {m['skipped']} of {m['blocks']} blocks are skipped on load")
+    problems += [f"formula {w['what']}: shown without its cue" for w in m["wide"] if not w["cue"]]
+    assert_none(problems, f"{path} ({len(m['wide'])} wide formulas in blocks skipped on load)")

@@ -18,10 +18,17 @@
 
   function onScroll(event) { edges(event.currentTarget); }
 
+  // A block the browser skips while it is far from the screen (content-visibility: auto, the
+  // answer key's blocks) is measured when it is shown, not now: measuring would lay it out.
+  function skipped(el) {
+    return el.checkVisibility && !el.checkVisibility({ contentVisibilityAuto: true });
+  }
+
   function mark() {
     var all = document.querySelectorAll(SELECTOR);
     for (var i = 0; i < all.length; i++) {
       var el = all[i];
+      if (skipped(el) && !el.classList.contains("scrolls")) continue;
       var wide = el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
       if (wide && !el.classList.contains("scrolls")) {
         el.classList.add("scrolls");
@@ -51,6 +58,7 @@
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true);  // a solution opened or closed
   document.addEventListener("part-loaded", later, true);  // its body arrived (parts.js)
+  document.addEventListener("contentvisibilityautostatechange", later, true);  // a block shown
   if (typeof window.document$ !== "undefined") window.document$.subscribe(later);
   window.__readerMarkScrollables = mark;  // for the browser tests: mark now
 
