@@ -11,6 +11,7 @@
 # Variables (override on the command line, e.g. `make serve DEV_ADDR=127.0.0.1:8001`):
 #   PYTHON       interpreter used to create .venv (>= 3.11)      [python3]
 #   PYTEST_ARGS  extra arguments for pytest                      []
+#   PYTEST_JOBS  test processes (pytest-xdist; 0: none)           [2]
 #   DEV_ADDR     address for `make serve`                        [127.0.0.1:8000]
 #   ALLOW_APT=0  (environment) never apt-get install; just print the command
 
@@ -23,6 +24,7 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 MKDOCS      := $(VENV)/bin/mkdocs
 PYTEST_ARGS ?=
+PYTEST_JOBS ?= 2
 DEV_ADDR    ?= 127.0.0.1:8000
 
 # Silence mkdocs-material's end-of-life banner on every build (`make NO_MKDOCS_2_WARNING=` shows it).
@@ -57,8 +59,10 @@ site: setup
 # Build the site, then run the test suite; a failing pytest fails `make test`. The browser tests
 # (tests/browser/) drive /usr/bin/chromium (ensured above) through Playwright's own Node driver,
 # which the playwright wheel bundles: no `playwright install`, no browser download.
+# pytest-xdist spreads the tests over $(PYTEST_JOBS) processes (work stealing: the four long
+# axe-core runs do not queue behind one another); PYTEST_JOBS=0 runs them in this process.
 test: site
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
 # Live-reloading development server. The hook hooks/mkdocs_hook.py (mkdocs.yml `hooks:`)
 # runs the generator on start and after every edit of problems/*.yml: only changed problems are
