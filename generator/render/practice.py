@@ -67,6 +67,7 @@ def render_practice(variants: Variants, slug: str, handout_title: str, addition:
     p = first.problem
     count = len(variants.variants)
     rejected = variants.rejected_total
+    kinds = {k for v in variants.variants for pr in v.practised for m in pr.mistakes for k in m.kinds}
     parts = ["---\nsearch:\n  exclude: true\n---\n",
              f"# Practice: {p.title}\n",
              f"{source(p, handout_title, addition)} The questions of "
@@ -78,8 +79,7 @@ def render_practice(variants: Variants, slug: str, handout_title: str, addition:
              "The address ends in `?v=` and the variant's number, so a variant can be shared.\n",
              '<div class="practice" data-count="%d" markdown>\n' % count,
              '<nav class="practice-nav" aria-label="Variants"></nav>\n',
-             _messages(first, {k for v in variants.variants for pr in v.practised for m in pr.mistakes
-                               for k in m.kinds}),
+             messages_block(messages(first, kinds)),
              ]
     for v in variants.variants:
         parts.append(_variant(v))
@@ -141,15 +141,20 @@ def messages(v: Variant, used: set[str]) -> dict[str, str]:
                         "The activation's derivative is taken at the wrong quantity: at the pre-activation "
                         + _math(pre) + " where it needs the activation " + _math(post) + ", or the other "
                         "way round.")
+    return only_used(says, used)
+
+
+def only_used(says: dict[str, str], used: set[str]) -> dict[str, str]:
+    """The messages of the mistakes a page uses, by kind; every one must have its message."""
     missing = used - set(says)
     if missing:
         raise ValueError(f"no message for the mistakes {sorted(missing)}")
     return {k: t for k, t in sorted(says.items()) if k in used}
 
 
-def _messages(v: Variant, used: set[str]) -> str:
+def messages_block(says: dict[str, str]) -> str:
     """What the page says for each kind of mistake, once per page (hidden; the script shows it)."""
-    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in messages(v, used).items())
+    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in says.items())
     return f'<div class="practice-messages" hidden>\n{items}</div>\n'
 
 

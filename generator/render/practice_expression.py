@@ -15,7 +15,7 @@ from . import numbers as num
 from .expression_page import _op_name, _Renderer
 from .markdown import display_blocks
 from .practice import (SCRIPT, _boxes, _how_many, _math, _numbers, _part_data, _reasons, _snapped,
-                       question_markup, source)
+                       messages_block, only_used, question_markup, source)
 
 
 class _SolutionOnly(_Renderer):
@@ -49,7 +49,7 @@ def render_expression_practice(variants: Variants, slug: str, handout_title: str
              "shared.\n",
              '<div class="practice" data-count="%d" markdown>\n' % count,
              '<nav class="practice-nav" aria-label="Variants"></nav>\n',
-             _messages(first, kinds)]
+             messages_block(messages(first, kinds))]
     for v in variants.variants:
         parts.append(_variant(v))
     parts.append("</div>\n")
@@ -86,16 +86,7 @@ def messages(v: Variant, used: set[str]) -> dict[str, str]:
                                     "The local derivative " + _math(rf"\frac{{\partial {out}}}{{\partial {inp}}} = "
                                                                     + r.tex(f.partial))
                                     + " is taken with the wrong sign (as in a quotient rule written with a plus).")
-    missing = used - set(says)
-    if missing:
-        raise ValueError(f"no message for the mistakes {sorted(missing)}")
-    return {k: t for k, t in sorted(says.items()) if k in used}
-
-
-def _messages(v: Variant, used: set[str]) -> str:
-    """What the page says for each kind of mistake, once per page (hidden; the script shows it)."""
-    items = "".join(f'<p data-kind="{k}">{t}</p>\n' for k, t in messages(v, used).items())
-    return f'<div class="practice-messages" hidden>\n{items}</div>\n'
+    return only_used(says, used)
 
 
 def _variant(v: Variant) -> str:

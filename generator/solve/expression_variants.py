@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections import Counter
 from fractions import Fraction
 from typing import Iterator
 
@@ -42,8 +41,8 @@ from ..errors import VerificationError
 from ..problem.spec import ExpressionProblem, ExpressionQuestion
 from .evaluate import NotNumeric, evaluate, kink_side
 from .expression import ChainRule, Derivative, ExpressionSolution, solve_expression
-from .variants import (MAX_ATTEMPTS, Degenerate, Mistake, Part, Practised, Variant, Variants, _same,
-                       _within, rng_for, tolerance)
+from .variants import (Degenerate, Mistake, Part, Practised, Variants, _same, _within, seeded_variants,
+                       tolerance)
 
 PRACTISED = ("derivative", "chain")  # the expression questions with a number to type
 SPREAD = 20  # a variable without a range moves by up to this many steps of 0.1
@@ -342,28 +341,14 @@ def make_expression_variants(problem: ExpressionProblem, count: int | None = Non
     main = solve_expression(practised_problem(problem, problem.point), proved)
     if not practise(main, judge=False):
         return Variants((), (), count)  # every practised answer is abstract (no numbers)
-    seen = {_key(problem.point)}
-    rejected: Counter[str] = Counter()
-    variants = []
-    for number in range(1, count + 1):
-        for attempt in range(MAX_ATTEMPTS):
-            point = draw_point(problem, rng_for(seed, number, attempt))
-            try:
-                if _key(point) in seen:
-                    raise Degenerate("same")
-                check_point(problem, main, point)
-                variant = practised_problem(problem, point)
-                s = _solve(variant, number, proved)
-                practised = practise(s)
-            except Degenerate as d:
-                rejected[d.reason] += 1
-                continue
-            seen.add(_key(point))
-            variants.append(Variant(number, attempt, variant, s, practised))
-            break
-        else:
-            break
-    return Variants(tuple(variants), tuple((r, rejected[r]) for r in REASONS if rejected[r]), count, REASONS)
+
+    def variant(number: int, point: dict[str, Fraction]):
+        check_point(problem, main, point)
+        variant = practised_problem(problem, point)
+        s = _solve(variant, number, proved)
+        return variant, s, practise(s)
+
+    return seeded_variants(count, seed, problem.point, lambda rng: draw_point(problem, rng), variant, REASONS)
 
 
 def _solve(variant: ExpressionProblem, number: int, proved: dict) -> ExpressionSolution:
@@ -377,6 +362,3 @@ def _solve(variant: ExpressionProblem, number: int, proved: dict) -> ExpressionS
 def _show(point: dict[str, Fraction]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sorted(point.items()))
 
-
-def _key(point: dict[str, Fraction]) -> tuple:
-    return tuple(sorted(point.items()))

@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
@@ -395,30 +396,45 @@ def make_variants(problem: Problem, count: int | None = None, seed: int | None =
     main_solution = solve(main_problem, exact_forms=False)
     muts = mutations(main_solution.graph)
     practise(main_solution, muts, judge=False)  # the rules' walk must give the verified answers
-    seen = {_key(problem.values)}
+
+    def variant(number: int, values: dict[str, Matrix]) -> tuple[Problem, Solution, tuple[Practised, ...]]:
+        variant = practised_problem(problem, values)
+        values_now = forward(main_solution.graph, leaf_values(variant))
+        check_activations(main_solution.graph, values_now)
+        check_dead(main_solution, values_now)
+        s = _solve(variant, number)
+        return variant, s, practise(s, muts)
+
+    return seeded_variants(count, seed, problem.values, lambda rng: draw_values(problem, rng), variant)
+
+
+def seeded_variants(count: int, seed: int, given: dict, draw: Callable, variant: Callable,
+                    reasons: dict[str, str] = REASONS) -> Variants:
+    """Variants 1..count of a problem whose given numbers are ``given``: for each, numbers are
+    drawn (``draw(rng)``, seeded by the variant's number and attempt) until ``variant(number,
+    numbers)`` makes a fit one (problem, solution, practised answers) instead of raising
+    Degenerate; a draw equal to the given numbers or to an earlier variant's is rejected too.
+    After MAX_ATTEMPTS unfit draws no more variants are made (the page says how many it has)."""
+    seen = {_key(given)}
     rejected: Counter[str] = Counter()
     variants = []
     for number in range(1, count + 1):
         for attempt in range(MAX_ATTEMPTS):
-            values = draw_values(problem, rng_for(seed, number, attempt))
+            numbers = draw(rng_for(seed, number, attempt))
             try:
-                if _key(values) in seen:
+                if _key(numbers) in seen:
                     raise Degenerate("same")
-                variant = practised_problem(problem, values)
-                values_now = forward(main_solution.graph, leaf_values(variant))
-                check_activations(main_solution.graph, values_now)
-                check_dead(main_solution, values_now)
-                s = _solve(variant, number)
-                practised = practise(s, muts)
+                made = variant(number, numbers)
             except Degenerate as d:
                 rejected[d.reason] += 1
                 continue
-            seen.add(_key(values))
-            variants.append(Variant(number, attempt, variant, s, practised))
+            seen.add(_key(numbers))
+            variants.append(Variant(number, attempt, *made))
             break
         else:
-            break  # the page says how many of the count it has
-    return Variants(tuple(variants), tuple((r, rejected[r]) for r in REASONS if rejected[r]), count)
+            break
+    return Variants(tuple(variants), tuple((r, rejected[r]) for r in reasons if rejected[r]), count,
+                    None if reasons is REASONS else reasons)
 
 
 def _solve(variant: Problem, number: int) -> Solution:
