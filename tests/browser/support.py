@@ -288,7 +288,8 @@ class Tracker:
                 return
             # a drawing still loading (lazily) when the test navigates on is cancelled by the
             # browser, not missing: a missing one shows as an HTTP 404 response above
-            if r.resource_type == "image" and r.failure == "net::ERR_ABORTED":
+            # (the same for the search worker and its index, fetched as the page starts)
+            if r.resource_type != "document" and r.failure == "net::ERR_ABORTED":
                 return
             self.failed_requests.append(f"{r.url}: {r.failure}")
 
