@@ -49,7 +49,7 @@
   var queries = inputs.map(function (input) { return matchMedia(input.getAttribute("data-md-color-media")); });
   queries.forEach(function (query) {
     query.addEventListener("change", function () {
-      if (__md_get("__palette")) return;
+      try { if (__md_get("__palette")) return; } catch (e) {}  // storage blocked: follow
       var index = queries.findIndex(function (q) { return q.matches; });
       if (index >= 0) choose(index, false);
     });
