@@ -502,10 +502,17 @@ def bench_engine(sizes: list[int], batches: list[int], repeats: int, yaml_max: i
     # loading from YAML (batch 1): parse + validate, separately from solving
     loads = []
     from generator.problem.load import load_problem
+    from generator.problem.validate import MAX_PARAMETERS
+    refused = []  # over the loader's limit: a problem file that large is refused by design
     with tempfile.TemporaryDirectory(prefix="bench-yaml-") as t:
         for target in sizes:
             h = WIDTHS[target]
             n = param_count(h)
+            if n > MAX_PARAMETERS:
+                refused.append(n)
+                print(f"  yaml load: {n:>9,} params  not loaded: problem files are limited to "
+                      f"{MAX_PARAMETERS:,} weights and biases", flush=True)
+                continue
             if n > yaml_max:
                 continue
             path = Path(t) / f"mlp-{h}.yml"
@@ -521,7 +528,8 @@ def bench_engine(sizes: list[int], batches: list[int], repeats: int, yaml_max: i
             print(f"  yaml load: {n:>9,} params  {path.stat().st_size / 2**20:6.1f} MiB  {t_load:8.3f} s",
                   flush=True)
     load_exp = _slope([(math.log(r["params"]), math.log(r["load_s"])) for r in loads if r["params"] >= 1_000])
-    return {"rows": rows, "growth_exponent": exponents, "yaml_load": loads, "yaml_load_exponent": load_exp}
+    return {"rows": rows, "growth_exponent": exponents, "yaml_load": loads, "yaml_load_exponent": load_exp,
+            "yaml_refused_params": refused}
 
 
 def _slope(pts: list[tuple[float, float]]) -> float | None:
@@ -672,6 +680,8 @@ def print_report(results: dict[str, Any], checks: list[dict[str, Any]]) -> None:
                       f"  vs solve {solve_s}")
             if e["yaml_load_exponent"] is not None:
                 print(f"    load growth exponent: {e['yaml_load_exponent']:.2f}")
+        for n in e.get("yaml_refused_params", []):
+            print(f"    {n:>10,} params  not loaded: over the problem-file limit (by design)")
     if b:
         print()
         print("Profile of a serial full build (top 8 by cumulative time)")
@@ -706,23 +716,26 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [100, 1_000, 10_000, 100_000] + ([] if args.quick else [1_000_000])
     results: dict[str, Any] = {"machine": machine(), "repeats": repeats}
     started = time.perf_counter()
+    OUT_DIR.mkdir(exist_ok=True)
+    out = OUT_DIR / "results.json"
+
+    def measured(key: str, what: str, fn: Callable[[], Any]) -> None:
+        # each part is written as soon as it is measured: a later failure keeps it
+        print(f"{what} ...", flush=True)
+        results[key] = fn()
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
     if not args.skip_build:
-        print("Site build ...", flush=True)
-        results["build"] = bench_build(repeats)
+        measured("build", "Site build", lambda: bench_build(repeats))
     if not args.skip_page:
-        print("Page load ...", flush=True)
-        results["page_load"] = bench_page(repeats)
-        print("Page load on a phone profile ...", flush=True)
-        results["phone"] = bench_phone_profile(repeats)
+        measured("page_load", "Page load", lambda: bench_page(repeats))
+        measured("phone", "Page load on a phone profile", lambda: bench_phone_profile(repeats))
     if not args.skip_engine:
-        print("Engine ...", flush=True)
-        results["engine"] = bench_engine(sizes, [1, 64], repeats, args.yaml_max)
+        measured("engine", "Engine", lambda: bench_engine(sizes, [1, 64], repeats, args.yaml_max))
     checks = report(results)
     results["targets"] = checks
     results["total_bench_s"] = time.perf_counter() - started
     print_report(results, checks)
-    OUT_DIR.mkdir(exist_ok=True)
-    out = OUT_DIR / "results.json"
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nwrote {out.relative_to(REPO)} ({results['total_bench_s']:.1f} s in all)")
     return 0
