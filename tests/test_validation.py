@@ -45,6 +45,11 @@ EXPECTED = {
                                      "an update needs 'learning_rate' at the top of the file"),
     "whole-matrix-derivative": ("questions[2].wrt",
                                 "expected one entry such as W2[1,1] (W2 is 1x3); got 'W2'"),
+    "rule-not-an-activation": ("questions[1].rule",
+                               "expected with ask: local, of an entry of a layer's activation output and "
+                               "wrt its input (the rule is that activation's derivative)"),
+    "rule-not-a-letter": ("questions[1].rule",
+                          "expected one lower-case letter naming the input, such as x; got 'sigma(x)'"),
 }
 
 

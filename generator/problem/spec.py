@@ -103,6 +103,7 @@ class Question:
     general_each: tuple[tuple[str, tuple], ...] = ()  # an update's entries: one per wrt
     expand: bool = False  # write the general form down to the inputs, target and parameters
     addition: bool = False  # not a question of the handout: added by the site (labelled on the page)
+    rule: str = ""  # ask: local of an activation: its derivative stated for any input, named so (x)
 
 
 @dataclass(frozen=True)

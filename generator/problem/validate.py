@@ -58,7 +58,7 @@ VARIANT_KEYS = {"count": "how many variants (0 for none)", "seed": "the seed of 
                 "ranges": "per value: [min, max] or [min, max, step]"}
 MAX_VARIANTS = 200
 QUESTION_KEYS = {"number", "text", "ask", "of", "wrt", "layer", "part", "threshold", "labels",
-                 "answer", "note", "claims", "general", "general_of", "expand", "addition"}
+                 "answer", "note", "claims", "general", "general_of", "expand", "addition", "rule"}
 FREE_INDEX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([a-z]|\d+)\s*(?:,\s*([a-z]|\d+)\s*)?\]\s*$")
 FREE_LETTERS = "ijpqrt"  # k, s, u, v name the sums of the index forms
 CLAIM_KEYS = {"where", "statement", "about", "claimed", "step", "intended", "intended_statement",
@@ -598,8 +598,31 @@ def _questions(c: Checker, raw: Any, net: Network | None, rate: Fraction | None)
             general_each=_general_each(c, d, wrt, p, ask),
             expand=c.boolean(d.get("expand", False), f"{p}.expand") if "expand" in d else False,
             addition=is_addition(c, d, p),
+            rule=_rule(c, d, p, net, ask, of, wrt),
         ))
     return tuple(out)
+
+
+RULE_VARIABLE = re.compile(r"^[a-z]$")
+
+
+def _rule(c: Checker, d: dict, p: str, net: Network | None, ask: str, of: Ref | None,
+          wrt: tuple[Ref, ...]) -> str:
+    """rule: x on a local derivative of an activation: the page states g'(x) for any input x
+    first (what a question such as "what is the derivative of ReLU?" asks), then the entry."""
+    if "rule" not in d:
+        return ""
+    variable = d["rule"]
+    if not isinstance(variable, str) or not RULE_VARIABLE.match(variable):
+        c.fail(f"{p}.rule", f"expected one lower-case letter naming the input, such as x; got {_describe(variable)}")
+        return ""
+    layer = next((l for l in net.layers if of and of.name == l.post), None) if net else None
+    if ask != "local" or layer is None or not wrt or wrt[0].name != layer.pre \
+            or not ACTIVATIONS[layer.activation].elementwise:
+        c.fail(f"{p}.rule", "expected with ask: local, of an entry of a layer's activation output and wrt "
+                            "its input (the rule is that activation's derivative)")
+        return ""
+    return variable
 
 
 def _general_each(c: Checker, d: dict, wrt: tuple[Ref, ...], p: str, ask: str) -> tuple:

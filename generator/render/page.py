@@ -12,7 +12,7 @@ from ..graph.ops import op_for
 from ..problem.spec import Question
 from ..solve import finite_diff as fd
 from ..solve.chain import Elem, Factor
-from ..solve.solution import (Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
+from ..solve.solution import (RULE_POINTS, Chain, MatrixClaims, MatrixGradient, MatrixStep, Step, Classification, Drawing, Local, ParameterCount, Prose,
                               Solution, Update, Value, WeightMatrices)
 from . import claims as claim_boxes
 from . import dot
@@ -540,9 +540,30 @@ class _Renderer:
             value = " ".join(num.worked(numeric, operands, f.value, f.exact, self.figs))
         rows.append(f"{lead} &= {symbolic} {value}")
         text = _display(*rows)
+        if op.kinks and not a.rule:
+            text += f"\nConvention at the kink: \\({op.convention}\\).\n"
+        return self._rule(op, a) + text + "\n" + self._check_line(a.check)
+
+    def _rule(self, op, a: Local) -> str:
+        """An activation's derivative for any input (rule: x in the problem file), before the
+        entry the question is worked on: g'(x) as the op table writes it, then its simpler form."""
+        if not a.rule:
+            return ""
+        x = a.rule
+        g = fill(op.latex, a=x)
+        rows = [f"\\frac{{d}}{{d{x}}}\\, {g} &= {fill(op.latex_derivative_in_a, a=x, z=g)}"]
+        simpler = fill(op.latex_derivative, a=x, z=g)
+        if simpler != fill(op.latex_derivative_in_a, a=x, z=g):
+            rows.append(f"&= {simpler}")
+        text = f"For any input \\({x}\\):\n\n" + _display(*rows)
         if op.kinks:
             text += f"\nConvention at the kink: \\({op.convention}\\).\n"
-        return text + "\n" + self._check_line(a.check)
+        span = f"\\({num.number(RULE_POINTS[0], self.figs)}\\) to \\({num.number(RULE_POINTS[-1], self.figs)}\\)"
+        text += (f"\n*Check:* at {num.count(len(a.rule_checks), 'point', 'points')} \\({x}\\) from {span}"
+                 + (", away from the kink," if op.kinks else "")
+                 + f" this rule agrees with the central difference of the activation within the tolerance "
+                 f"({tolerance()}).\n\n")
+        return text + f"Here, for \\({self.sym(a.factor.out)}\\):\n\n"
 
     def _chain(self, q: Question, a: Chain) -> str:
         param = self.sym(a.param)

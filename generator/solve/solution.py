@@ -12,7 +12,7 @@ import sympy as sp
 from ..errors import VerificationError
 from ..graph.model import Graph
 from ..graph.network import build_graph
-from ..graph.ops import LOSSES
+from ..graph.ops import LOSSES, op_for
 from ..problem.spec import MatrixClaim, Problem, Question, Ref
 from . import claims
 from . import finite_diff as fd
@@ -58,6 +58,8 @@ class Classification:
 class Local:
     factor: Factor
     check: fd.Check
+    rule: str = ""  # the input's name when the activation's derivative is stated for any input
+    rule_checks: tuple[fd.Check, ...] = ()  # that rule, at RULE_POINTS, against central differences
 
 
 @dataclass(frozen=True)
@@ -317,8 +319,12 @@ class _Context:
         factor = local_factor(self.graph, self.values, self.exact, out, inp)
         probe = fd.local_probe(self.graph, self.values, out.node, out.index, inp.node, inp.index)
         what = f"d{q.of}/d{q.wrt[0]}"
-        return Local(factor, self.record(fd.check(what, factor.value, probe,
-                                                  float(self.values[inp.node][inp.index]))))
+        check = self.record(fd.check(what, factor.value, probe, float(self.values[inp.node][inp.index])))
+        if not q.rule:
+            return Local(factor, check)
+        rule_checks = tuple(self.record(c) for c in rule_checks_of(op_for(self.graph.node(out.node)),
+                                                                    f"question {q.number}: the rule "))
+        return Local(factor, check, q.rule, rule_checks)
 
     def derivative(self, of: Elem | None, wrt: Elem) -> tuple[float, fd.Check]:
         """d(of)/d(wrt) from the backward pass, with its finite-difference check."""
@@ -505,3 +511,26 @@ def _teaches(problem: Problem, q: Question, found: list[list[Factor]]) -> None:
         raise VerificationError(
             f"{problem.path}: question {q.number}: worked at {q.wrt[0]}, on the diagonal (i = j), where "
             "the gradient and its transpose agree; choose an entry with i != j")
+
+
+# Where an activation's derivative, stated for any input, is checked: spread over both signs,
+# none within 0.1 of a kink the op table lists (ReLU's 0).
+RULE_POINTS = (-2.5, -1.25, -0.5, -0.125, 0.25, 0.75, 1.5, 3.0)
+
+
+def rule_checks_of(op, what: str) -> list[fd.Check]:
+    """g'(x) as the page prints it (the op table's exact derivative, evaluated by sympy) against
+    the central difference of g's float64 forward rule, at each of RULE_POINTS."""
+    checks = []
+    for x in RULE_POINTS:
+        if any(abs(x - k) < 0.1 for k in op.kinks):
+            continue
+        exact_x = sp.Rational(x)
+        printed = float(op.sym_derivative(exact_x, op.sym_forward(exact_x)).evalf(30))
+
+        def probe(v: float) -> tuple[float, bytes]:
+            return float(op.forward(np.array([[v]]))[0, 0]), bytes(v > k for k in op.kinks)
+
+        checks.append(fd.check(f"{what}d/dx {op.name}(x) at x = {x:g}", printed, probe, x))
+    return checks
+
