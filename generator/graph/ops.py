@@ -414,6 +414,14 @@ class Loss(OpEntry):
     def divisor(self, outputs: int, batch: int) -> int:
         return batch * (outputs if self.per_output_mean else 1)
 
+    def scaled(self, latex: str, outputs: int, batch: int) -> str:
+        """One output's derivative, ``latex``, as a part of J: divided by the batch size m (J is the
+        mean over the batch) and, for a mean over the outputs, by their number, written out:
+        \\tfrac{1}{2m}. The same divisor as ``divisor``."""
+        each = outputs if self.per_output_mean and outputs > 1 else 1
+        den = (str(each) if each > 1 else "") + ("m" if batch > 1 else "")
+        return latex if not den else rf"\tfrac{{1}}{{{den}}}\left({latex}\right)"
+
     def forward(self, yhat: Array, y: Array) -> float:
         """J = mean over the batch of the per-sample loss."""
         return float(np.sum(self.per_output(yhat, y))) / self.divisor(*yhat.shape)
@@ -480,8 +488,7 @@ class Loss(OpEntry):
         value = float(self.gradient(yhat, values[target])[p, q])
         sym = (tidy(self.sym_derivative(exact[pred][p, q], exact[target][p, q], *yhat.shape))
                if exact is not None else None)
-        batch = yhat.shape[1]  # J is the mean over the batch: m = batch size
-        latex = self.latex_derivative if batch == 1 else rf"\tfrac{{1}}{{m}}\left({self.latex_derivative}\right)"
+        latex = self.scaled(self.latex_derivative, *yhat.shape)
         return Factor(out, inp, "prediction", value, sym, {"yhat": Elem(pred, (p, q)), "y": Elem(target, (p, q))},
                       latex)
 
