@@ -1,7 +1,8 @@
-"""The local derivative of the loss, as a page prints it (the op table's LaTeX for dJ/dyhat_pq,
-scaled by the batch and, for a mean over the outputs, by their number), means what the numbers
-are: filled with an entry's numbers and evaluated, it equals the test's own central difference
-of the test's own J.
+"""Each local derivative as a page prints it (the op table's LaTeX beside its worked value) means
+what the value is: filled with an entry's numbers and evaluated, it equals the test's own central
+difference of the test's own function. For the loss (dJ/dyhat_pq, scaled by the batch and, for a
+mean over the outputs, by their number) over five shapes; for every activation (leaky ReLU at
+three slopes; softmax's diagonal and cross entries) at points on both sides of 0.
 
 The page prints the template beside its worked value (-2(y - yhat) = ... = 4.5); a template
 without the mean's 1/outputs printed -2((-1) - 3.5) = 4.5 for mean_squared_error with two
@@ -12,6 +13,7 @@ outputs (the value was right, the formula not). The LaTeX is read by a small con
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from sympy.parsing.sympy_parser import (implicit_multiplication_application, par
                                         standard_transformations)
 
 from generator.graph.model import Node
-from generator.graph.ops import LOSSES
+from generator.graph.ops import ACTIVATIONS, LOSSES, activation_of
 from generator.solve.chain import Elem
 
 SHAPES = [(1, 1), (2, 1), (3, 1), (1, 3), (2, 3)]  # (outputs, batch)
@@ -53,15 +55,29 @@ def _braced(s: str, i: int) -> tuple[str, int]:
 def latex_value(latex: str, m: int) -> float:
     """The value of an arithmetic LaTeX formula (numbers, m, fractions, brackets, log)."""
     s = latex.replace(r"\left(", "(").replace(r"\right)", ")").replace(r"\cdot", "*").replace(r"\,", " ")
+    # a case or an indicator: the condition decided here, by comparing its two sides' values
+    for case in re.findall(r"\\begin\{cases\}(.*?)\\end\{cases\}", s, flags=re.S):
+        rows = [r.split("&") for r in case.split(r"\\")]
+        chosen = [value for value, condition in rows if _holds(condition, m)]
+        assert len(chosen) == 1, f"{len(chosen)} cases hold in {case!r}"
+        s = s.replace(rf"\begin{{cases}}{case}\end{{cases}}", f"({chosen[0]})", 1)
+    for condition in re.findall(r"\\mathbb\{1\}\\left\[(.*?)\\right\]", s):
+        s = s.replace(rf"\mathbb{{1}}\left[{condition}\right]", "(1)" if _holds(condition, m) else "(0)", 1)
     while (k := re.search(r"\\[dt]?frac\{", s)):
         top, after = _braced(s, k.end() - 1)
         bottom, end = _braced(s, after)
         s = s[:k.start()] + f"(({top})/({bottom}))" + s[end:]
-    s = s.replace(r"\log", " log ").replace("{", "(").replace("}", ")")
+    s = s.replace(r"\log", " log ").replace("{", "(").replace("}", ")").replace("^", "**")
     assert "\\" not in s, f"the converter does not read {s!r}"
     expr = parse_expr(s, local_dict={"log": sp.log, "m": sp.Integer(m)},
                       transformations=standard_transformations + (implicit_multiplication_application,))
     return float(expr)
+
+
+def _holds(condition: str, m: int) -> bool:
+    left, op, right = re.split(r"(>|\\le)", condition)
+    a, b = latex_value(left, m), latex_value(right, m)
+    return a > b if op == ">" else a <= b
 
 
 def _values(name: str, outputs: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,3 +114,50 @@ def test_the_converter_reads_what_it_must():
     assert latex_value(r"\tfrac{1}{2m}\left(-2\left(3 - 1\right)\right)", 2) == pytest.approx(-1.0)
     assert latex_value(r"-\frac{(0.5)}{(0.25)}", 1) == pytest.approx(-2.0)
     assert latex_value(r"\frac{(0.5) - (1)}{(0.5)\left(1 - (0.5)\right)}", 1) == pytest.approx(-2.0)
+
+
+# the activations, written out independently of the op table (one sample: a column)
+OWN_ACTIVATIONS = {
+    "identity": lambda a: a,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "leaky_relu": None,  # per slope, below
+    "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+    "tanh": np.tanh,
+    "softmax": lambda a: np.exp(a) / np.sum(np.exp(a)),
+}
+SLOPES = [Fraction(1, 100), Fraction(1, 5), Fraction(1, 3)]
+CONFIGS = [(name, None) for name in sorted(ACTIVATIONS) if name != "leaky_relu"] + \
+    [("leaky_relu", s) for s in SLOPES]
+POINTS = np.array([[-1.3], [-0.2], [0.4], [2.1]])  # one sample of four units, none at a kink
+
+
+def test_every_activation_is_covered():
+    assert set(OWN_ACTIVATIONS) == set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name,slope", CONFIGS, ids=[f"{n}-{s}" if s else n for n, s in CONFIGS])
+def test_each_printed_activation_derivative_evaluates_to_its_value(name, slope):
+    op = activation_of(name, slope)
+    own = OWN_ACTIVATIONS[name] or (lambda a: np.where(a > 0, a, float(slope) * a))
+    a, z = POINTS, op.forward(POINTS)
+    node = Node(name="h", kind="activation", inputs=("a",), shape=a.shape, latex="h", op=name, param=slope)
+    problems = []
+    for i in range(a.shape[0]):
+        for p in range(a.shape[0]):
+            if p != i and op.elementwise:
+                continue
+            factor = op.local(node, Elem("h", (i, 0)), Elem("a", (p, 0)), {"a": a, "h": z}, None, lambda e: e)
+            filled = factor.latex
+            for key, elem in factor.operands.items():
+                number = {"a": a, "h": z}[elem.node][elem.index]
+                filled = filled.replace("{" + key + "}", f"({float(number)!r})")
+            printed = latex_value(filled, 1)
+            h = 1e-6
+            up, down = a.copy(), a.copy()
+            up[p, 0] += h
+            down[p, 0] -= h
+            numeric = float((own(up)[i, 0] - own(down)[i, 0]) / (2 * h))
+            if printed != pytest.approx(numeric, rel=1e-6, abs=1e-9):
+                problems.append(f"dh_{i + 1}/da_{p + 1}: the page prints {factor.latex!r} = {printed!r}; "
+                                f"central difference {numeric!r}")
+    assert not problems, f"{name} (slope {slope}):\n" + "\n".join(problems)
