@@ -71,7 +71,7 @@ def test_the_page_states_the_rule_before_the_entry():
     text = PAGE.read_text(encoding="utf-8")
     solution = text[text.index("## Question 6"):text.index("## Question 7")]
     rule = solution.index(r"\frac{d}{dx}\, \operatorname{ReLU}\left(x\right)")
-    assert r"\mathbb{1}\left[x > 0\right]" in solution[rule:]
+    assert r"\left[x > 0\right]" in solution[rule:]
     assert solution.index("Convention at the kink") > rule
     assert solution.index(r"\frac{\partial h^{2}_{1,1}}{\partial z^{2}_{1,1}}") > rule, "the rule, then the entry"
 

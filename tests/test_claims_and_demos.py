@@ -187,7 +187,7 @@ def test_formula_latex_groups_what_it_must():
     sym = {"A": "A", "B": "B", "Z": "Z^{[2]}", "W": "W^{[3]}"}.get
     tree = parse_matrix_formula("hadamard(step(Z), T(W) * d(Z)) * T(A) - 2/m * (A + B)", ["A", "B", "Z", "W"])
     assert formula_latex(tree, sym, "J") == (
-        r"\left(\mathbf{1}\left[Z^{[2]} > 0\right] \odot \left({W^{[3]}}^{\top} \frac{\partial J}{\partial Z^{[2]}}\right)"
+        r"\left(\left[Z^{[2]} > 0\right] \odot \left({W^{[3]}}^{\top} \frac{\partial J}{\partial Z^{[2]}}\right)"
         r"\right) A^{\top} - \frac{2}{m} \left(A + B\right)")
 
 

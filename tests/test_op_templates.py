@@ -61,8 +61,8 @@ def latex_value(latex: str, m: int) -> float:
         chosen = [value for value, condition in rows if _holds(condition, m)]
         assert len(chosen) == 1, f"{len(chosen)} cases hold in {case!r}"
         s = s.replace(rf"\begin{{cases}}{case}\end{{cases}}", f"({chosen[0]})", 1)
-    for condition in re.findall(r"\\mathbb\{1\}\\left\[(.*?)\\right\]", s):
-        s = s.replace(rf"\mathbb{{1}}\left[{condition}\right]", "(1)" if _holds(condition, m) else "(0)", 1)
+    for condition in re.findall(r"\\left\[(.*?)\\right\]", s):  # an Iverson bracket: [a > 0]
+        s = s.replace(rf"\left[{condition}\right]", "(1)" if _holds(condition, m) else "(0)", 1)
     while (k := re.search(r"\\[dt]?frac\{", s)):
         top, after = _braced(s, k.end() - 1)
         bottom, end = _braced(s, after)

@@ -277,7 +277,7 @@ def _leaky_relu(slope: Fraction) -> Activation:
         latex_derivative_in_a=rf"\begin{{cases}} 1 & {{a}} > 0 \\ {al} & {{a}} \le 0 \end{{cases}}",
         latex_derivative=rf"\begin{{cases}} 1 & {{a}} > 0 \\ {al} & {{a}} \le 0 \end{{cases}}",
         derivative_matrix=lambda z, h: mx.Elementwise(
-            rf"\left(\mathbb{{1}}\left[{{x}} > 0\right] + {al}\, \mathbb{{1}}\left[{{x}} \le 0\right]\right)",
+            rf"\left(\left[{{x}} > 0\right] + {al}\, \left[{{x}} \le 0\right]\right)",
             lambda a: np.where(a > 0, 1.0, alpha), z),
         kinks=(0.0,),
         convention=rf"\operatorname{{LReLU}}_{{{al}}}'(0) := {al}",
@@ -320,9 +320,9 @@ ACTIVATIONS: dict[str, Activation] = {
             sym_derivative=lambda a, z: _sym_step(a),
             latex=r"\operatorname{ReLU}\left({a}\right)",
             latex_derivative_in_a=r"\begin{cases} 1 & {a} > 0 \\ 0 & {a} \le 0 \end{cases}",
-            latex_derivative=r"\mathbb{1}\left[{a} > 0\right]",
+            latex_derivative=r"\left[{a} > 0\right]",
             # relu'(0) := 0, the convention stated on the page
-            derivative_matrix=lambda z, h: mx.Elementwise(r"\mathbb{1}\left[{x} > 0\right]",
+            derivative_matrix=lambda z, h: mx.Elementwise(r"\left[{x} > 0\right]",
                                                           lambda a: (a > 0).astype(float), z),
             kinks=(0.0,),
             convention=r"\operatorname{ReLU}'(0) := 0",

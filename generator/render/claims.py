@@ -59,7 +59,7 @@ def formula_latex(tree: tuple, symbol: Callable[[str], str], objective: str) -> 
         if name == "aug":
             return rf"\begin{{bmatrix}} 1 \\ {inner[0]} \end{{bmatrix}}"
         if name == "step":
-            return rf"\mathbf{{1}}\left[{inner[0]} > 0\right]"
+            return rf"\left[{inner[0]} > 0\right]"  # the Iverson bracket (docs/notation.md)
         if name == "sumcols":
             return _operand(args[0], symbol, objective, 2) + r" \mathbf{1}_{m}"
         raise ValueError(f"no LaTeX for the function {name!r}")
