@@ -4,6 +4,7 @@ question that prints it."""
 
 from __future__ import annotations
 
+import re
 import copy
 import dataclasses
 from fractions import Fraction
@@ -14,7 +15,7 @@ import pytest
 import sympy as sp
 import yaml
 
-from conftest import write_problem
+from conftest import ROOT_DIR, write_problem
 from generator.errors import VerificationError
 from generator.graph import mexpr as mx
 from generator.graph import ops
@@ -233,3 +234,15 @@ def test_an_update_written_in_the_given_quantities_is_checked(monkeypatch):
     monkeypatch.setattr(solution, "expanded", no_transpose)
     with pytest.raises(VerificationError, match=r"question 2\(f\)"):
         solve(load(path))
+
+
+def test_a_weight_without_its_bias_column_keeps_columns_1_onward():
+    """Folded biases sit in column 0 (docs/notation.md: W_{l,i,0} is the bias), so a weight matrix
+    without them is W_{:,1:}; pages wrote W_{:,2:}, which would also drop the first input's column."""
+    docs = ROOT_DIR / "docs"
+    assert "column 0 = bias" in (docs / "notation.md").read_text(encoding="utf-8")
+    slices = {}
+    for page in docs.rglob("*.md"):
+        for start in re.findall(r"_\{:,\\,(\d+):\}", page.read_text(encoding="utf-8")):
+            slices.setdefault(start, []).append(page.relative_to(docs).as_posix())
+    assert set(slices) == {"1"}, {k: v[:3] for k, v in slices.items()}

@@ -61,8 +61,9 @@ def latex_value(latex: str, m: int) -> float:
         chosen = [value for value, condition in rows if _holds(condition, m)]
         assert len(chosen) == 1, f"{len(chosen)} cases hold in {case!r}"
         s = s.replace(rf"\begin{{cases}}{case}\end{{cases}}", f"({chosen[0]})", 1)
-    for condition in re.findall(r"\\left\[(.*?)\\right\]", s):  # an Iverson bracket: [a > 0]
-        s = s.replace(rf"\left[{condition}\right]", "(1)" if _holds(condition, m) else "(0)", 1)
+    s = s.replace(r"\left[", "[").replace(r"\right]", "]")
+    for condition in re.findall(r"\[(.*?)\]", s):  # an Iverson bracket: [a > 0]
+        s = s.replace(f"[{condition}]", "(1)" if _holds(condition, m) else "(0)", 1)
     while (k := re.search(r"\\[dt]?frac\{", s)):
         top, after = _braced(s, k.end() - 1)
         bottom, end = _braced(s, after)
@@ -161,3 +162,17 @@ def test_each_printed_activation_derivative_evaluates_to_its_value(name, slope):
                 problems.append(f"dh_{i + 1}/da_{p + 1}: the page prints {factor.latex!r} = {printed!r}; "
                                 f"central difference {numeric!r}")
     assert not problems, f"{name} (slope {slope}):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("name,slope", [("relu", None)] + [("leaky_relu", s) for s in SLOPES])
+def test_the_bracket_notation_a_page_defines_is_the_activations_derivative(name, slope):
+    """The conventions line that defines [a > 0] gives the derivative as an example: it holds."""
+    op = activation_of(name, slope)
+    example = re.search(r"\\\((.*)\\\)", op.notation).group(1)
+    rhs = example.split("=", 1)[1]
+    own = OWN_ACTIVATIONS[name] or (lambda a: np.where(a > 0, a, float(slope) * a))
+    for a in POINTS[:, 0]:
+        filled = re.sub(r"\ba\b", f"({float(a)!r})", rhs)
+        h = 1e-6
+        numeric = float((own(np.array([a + h])) - own(np.array([a - h])))[0] / (2 * h))
+        assert latex_value(filled, 1) == pytest.approx(numeric, rel=1e-6, abs=1e-9), (name, slope, a, example)

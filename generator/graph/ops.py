@@ -110,6 +110,7 @@ class Activation(OpEntry):
     derivative_matrix: Callable[[mx.Expr, mx.Expr], mx.Expr | None] = lambda z, h: None
     kinks: tuple[float, ...] = ()  # points where g is not differentiable
     convention: str = ""  # the value used at a kink, stated on the page
+    notation: str = ""  # a symbol its LaTeX uses that a reader may not know, defined on the page
     numerics: str = ""  # how float64 evaluation keeps overflow away, stated on the page
     # ---- an op whose output entry depends on every input entry of its sample (softmax)
     vjp_rule: Callable[[Array, Array, Array], Array] | None = None  # (dJ/dz, a, z) -> dJ/da
@@ -262,6 +263,12 @@ def _number_latex(x: Fraction) -> str:
     return rf"\tfrac{{{x.numerator}}}{{{x.denominator}}}"
 
 
+# the step in ReLU's derivative, as handout 003 writes it ("x > y evaluates to 1 if true and 0 if false")
+def _iverson(example: str) -> str:
+    return (r"A condition in square brackets is a number, 1 where it holds and 0 where it does not, "
+            rf"taken entry by entry for a vector or matrix (an Iverson bracket): \({example}\)")
+
+
 def _leaky_relu(slope: Fraction) -> Activation:
     """max(a, alpha a) for a slope 0 <= alpha < 1; its derivative is 1 or alpha."""
     alpha, s = float(slope), sp.Rational(slope.numerator, slope.denominator)
@@ -281,6 +288,7 @@ def _leaky_relu(slope: Fraction) -> Activation:
             lambda a: np.where(a > 0, 1.0, alpha), z),
         kinks=(0.0,),
         convention=rf"\operatorname{{LReLU}}_{{{al}}}'(0) := {al}",
+        notation=_iverson(rf"\operatorname{{LReLU}}_{{{al}}}'(a) = [a > 0] + {al}\, [a \le 0]"),
         parameter="slope",
         default=Fraction(1, 100),
         configure=_leaky_relu,
@@ -326,6 +334,7 @@ ACTIVATIONS: dict[str, Activation] = {
                                                           lambda a: (a > 0).astype(float), z),
             kinks=(0.0,),
             convention=r"\operatorname{ReLU}'(0) := 0",
+            notation=_iverson(r"\operatorname{ReLU}'(a) = [a > 0]"),
         ),
         Activation(
             name="sigmoid",

@@ -133,7 +133,7 @@ class BackwardWriter:
             notes.append(r"\(\odot\) is the entry-by-entry product.")
         if any(_has(e.rhs, mx.Augment) for e in eqs):
             notes.append(r"A tilde marks a layer's values with the constant 1 of the bias on top, "
-                         r"and \(W_{:,\,2:}\) is \(W\) without its bias column.")
+                         r"and \(W_{:,\,1:}\) is \(W\) without its bias column (column 0).")
         if notes:
             lines.append(" ".join(notes) + "\n")
         return "\n".join(lines)

@@ -58,7 +58,7 @@ def _print(e: mx.Expr, n: Names) -> tuple[str, int]:
         return rf"\tilde{{{inner}}}", ATOM
     if isinstance(e, mx.DropBias):
         inner, _ = _print(e.x, n)
-        return rf"{{{inner}}}_{{:,\,2:}}", ATOM
+        return rf"{{{inner}}}_{{:,\,1:}}", ATOM  # columns 1 onward: column 0 is the bias (notation.md)
     if isinstance(e, mx.T):
         inner, level = _print(e.x, n)
         if inner.endswith(r"^{\top}") and level == ATOM:  # a symbol written transposed: 1^T -> 1

@@ -74,6 +74,8 @@ def tolerance() -> str:
 def _group(formula: str) -> str:
     """A factor in a product: parenthesised unless it is a single symbol or number."""
     bare = formula.replace(" ", "")
+    if formula.startswith("\\left[") and formula.endswith("\\right]") and formula.count("\\left[") == 1:
+        return formula  # an Iverson bracket is one factor already
     if any(op in bare[1:] for op in "+-") or "\\cdot" in bare or bare.startswith("-") or " " in formula.strip():
         return f"\\left({formula}\\right)"
     return formula
@@ -261,6 +263,8 @@ class _Renderer:
         kinks = self.kink_conventions()
         if kinks:
             items.append(f"At a kink, where the derivative does not exist, the page uses {kinks}.")
+        for text in dict.fromkeys(op.notation for op in self.ops() if getattr(op, "notation", "")):
+            items.append(text + ".")
         loss_node = self.g.objective
         for op in self.ops():
             if op.numerics:
