@@ -115,6 +115,10 @@ def _printed(page) -> list[str]:
     return problems
 
 
+ALL_OPENED_LOADED_JS = """() => !document.querySelector(
+    '.md-content details[open][data-part-src]:not([data-part-loaded])')"""
+
+
 def _opened_by_clicks(page) -> list[str]:
     """The first and the last solution are opened with real mouse clicks on their summary, the
     others with a click event on it (the same toggle, without scrolling to each one)."""
@@ -122,12 +126,15 @@ def _opened_by_clicks(page) -> list[str]:
     n = summaries.count()
     summaries.first.click()
     if n > 1:
+        # the first solution's body arrives after the click and lengthens the page: click the
+        # last one once it is in, or the page may move under the pointer between aim and click
+        # (solution 2 of a two-solution page stayed folded once in a full make test)
+        page.wait_for_function(ALL_OPENED_LOADED_JS, timeout=20_000)
         summaries.last.click()
     page.evaluate("""() => [...document.querySelectorAll('.md-content details')].slice(1, -1)
         .forEach(d => d.querySelector(':scope > summary').click())""")
     # each opened solution's body arrives (hooks/defer_hook.py, parts.js)
-    page.wait_for_function("""() => !document.querySelector(
-        '.md-content details[open][data-part-src]:not([data-part-loaded])')""", timeout=20_000)
+    page.wait_for_function(ALL_OPENED_LOADED_JS, timeout=20_000)
     page.evaluate("async () => { await document.fonts.ready; }")
     state = page.evaluate(DETAILS_STATE_JS)
     problems = [f"solution {i + 1} did not open" for i, d in enumerate(state) if not d["open"]]
