@@ -148,13 +148,15 @@ class _Renderer:
         legend = f"[How to read these graphs]({LEGEND})"
         text = ("The computation graph below is drawn from the same computation as the answers: "
                 "each box shows a quantity, its shape, its forward **value** and its **gradient** "
-                "\\(\\partial J / \\partial (\\cdot)\\) (blue: given inputs, green: the target, "
-                "yellow: parameters, white: results of operations).\n\n")
+                f"\\(\\partial {self.J} / \\partial (\\cdot)\\) (blue: given inputs, green: the target, "
+                "yellow: parameters, white: results of operations)."
+                + (" The drawings hold each vector as a column, the transpose of this page's row vectors; "
+                   "the numbers are the same." if self.p.vectors == "row" else "") + "\n\n")
         text += self.figure(GRAPH_SVG, f"Computation graph of {self.p.title}, one node per vector or "
                            f"matrix: {dot.describe(self.g)}; each node shows its shape, its value and "
                            "its gradient",
                            "One box per vector or matrix: what it is, its shape, its value and, in red, "
-                           f"its gradient \\(\\partial J / \\partial (\\cdot)\\). {legend}")
+                           f"its gradient \\(\\partial {self.J} / \\partial (\\cdot)\\). {legend}")
         if not dot.element_level(self.g, self.s.values):
             return text
         loss = self.g.objective
@@ -166,7 +168,7 @@ class _Renderer:
             f"to the loss {dot.plain(loss.latex)} = {self.n(float(self.s.values[loss.name][0, 0]))}; "
             "each node shows its value and its gradient",
             "One box per number: its symbol, its value and, in red, its gradient "
-            f"\\(\\partial J / \\partial (\\cdot)\\). {legend}")
+            f"\\(\\partial {self.J} / \\partial (\\cdot)\\). {legend}")
 
     def path_figure(self, a: Chain) -> str:
         """The sub-graph of the paths of ``a``: only the entries they pass through (small networks)."""
