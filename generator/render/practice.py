@@ -184,12 +184,18 @@ def _question(r: _SolutionOnly, pr: Practised) -> str:
     figures = r.p.significant_figures
     answer = next(a for asked, a in r.s.answers if asked is q)
     body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
-    data = {"parts": [_part_data(p) for p in pr.parts],
-            "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
-                          "tol": [_numbers(tolerance(_snapped(x), figures)) for x in m.values]} for m in pr.mistakes]}
     labels = _labels(r, answer, pr)
     boxes = "".join(_boxes(q.number, i, p, label) for i, (p, label) in enumerate(zip(pr.parts, labels)))
-    return question_markup(q.number, q.text, data, boxes, body)
+    return question_markup(q.number, q.text, question_data(pr, figures), boxes, body)
+
+
+def question_data(pr: Practised, figures: int) -> dict:
+    """What practice.js checks a question's typed answers with: each part's answer and
+    tolerance, and each named mistake's values and tolerances (network and expression problems)."""
+    return {"parts": [_part_data(p) for p in pr.parts],
+            "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
+                          "tol": [_numbers(tolerance(_snapped(x), figures)) for x in m.values]}
+                         for m in pr.mistakes]}
 
 
 def question_markup(number: str, text: str, data: dict, boxes: str, body: str) -> str:

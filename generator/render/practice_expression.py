@@ -10,12 +10,12 @@ from __future__ import annotations
 import sympy as sp
 
 from ..solve.expression import ChainRule, Derivative
-from ..solve.variants import Practised, Variant, Variants, tolerance
+from ..solve.variants import Practised, Variant, Variants
 from . import numbers as num
 from .expression_page import _op_name, _Renderer
 from .markdown import display_blocks
-from .practice import (SCRIPT, _boxes, _how_many, _math, _numbers, _part_data, _reasons, _snapped,
-                       messages_block, only_used, question_markup, source)
+from .practice import (SCRIPT, _boxes, _how_many, _math, _reasons, messages_block, only_used,
+                       question_data, question_markup, source)
 
 
 class _SolutionOnly(_Renderer):
@@ -122,11 +122,7 @@ def answer_label(v: Variant, pr: Practised) -> str:
 
 def _question(r: _SolutionOnly, pr: Practised) -> str:
     q = pr.question
-    figures = r.p.significant_figures
     answer = next(a for asked, a in r.s.answers if asked is q)
     body = getattr(r, f"_{type(answer).__name__.lower()}")(q, answer)
-    data = {"parts": [_part_data(p) for p in pr.parts],
-            "mistakes": [{"kinds": list(m.kinds), "values": [_numbers(x) for x in m.values],
-                          "tol": [_numbers(tolerance(_snapped(x), figures)) for x in m.values]} for m in pr.mistakes]}
     boxes = "".join(_boxes(q.number, i, p, _label(r, q, answer)) for i, p in enumerate(pr.parts))
-    return question_markup(q.number, q.text, data, boxes, body)
+    return question_markup(q.number, q.text, question_data(pr, r.p.significant_figures), boxes, body)

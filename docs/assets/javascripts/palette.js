@@ -45,13 +45,12 @@
     inputs[next].focus();
   });
 
-  // Until the reader chooses, follow the system's light or dark setting as it changes.
-  var queries = inputs.map(function (input) { return matchMedia(input.getAttribute("data-md-color-media")); });
-  queries.forEach(function (query) {
-    query.addEventListener("change", function () {
+  // Until the reader chooses, follow the system's light or dark setting as it changes
+  // (backpropPalette, given no index, takes the stored choice, else the matching palette).
+  inputs.forEach(function (input) {
+    matchMedia(input.getAttribute("data-md-color-media")).addEventListener("change", function () {
       try { if (__md_get("__palette")) return; } catch (e) {}  // storage blocked: follow
-      var index = queries.findIndex(function (q) { return q.matches; });
-      if (index >= 0) choose(index, false);
+      choose(undefined, false);
     });
   });
 
